@@ -1,0 +1,152 @@
+"""Django settings for Tongban. Every value that varies by deployment comes from ``env()``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from tongban.conf.env import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+DEBUG = env("TONGBAN_DEBUG", default=False, cast="bool", group="general",
+            help="Show detailed error pages. Never enable in production.")
+DATA_DIR = Path(env("TONGBAN_DATA_DIR", default=str(BASE_DIR / "var"), group="general",
+                    help="Directory for the SQLite database, uploaded files and other local state."))
+SECRET_KEY = env("TONGBAN_SECRET_KEY", default="", secret=True, group="security",
+                 help="Django secret key (sessions, CSRF, signed cookies). Required unless TONGBAN_DEBUG is on.")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise RuntimeError("TONGBAN_SECRET_KEY must be set when TONGBAN_DEBUG is off")
+    SECRET_KEY = "tongban-development-only-secret-key-not-for-production"  # noqa: S105
+AUDIT_KEY = env("TONGBAN_AUDIT_KEY", default="", secret=True, group="security",
+                help="Key of the HMAC that chains audit records. Keep it outside the database; defaults to a key derived from TONGBAN_SECRET_KEY.")
+ALLOWED_HOSTS = env("TONGBAN_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"], cast="list",
+                    group="general", help="Comma-separated host names this site may be served as.")
+CSRF_TRUSTED_ORIGINS = env("TONGBAN_CSRF_TRUSTED_ORIGINS", default=[], cast="list", group="security",
+                           help="Comma-separated origins (scheme://host) trusted for unsafe requests behind a proxy.")
+SECURE_COOKIES = env("TONGBAN_SECURE_COOKIES", default=False, cast="bool", group="security",
+                     help="Send session and CSRF cookies over HTTPS only. Enable in production.")
+DEMO_MODE = env("TONGBAN_DEMO", default=False, cast="bool", group="general",
+                help="Show the banner that marks the site as a demonstration with demo data.")
+
+DATABASE_URL = env("DATABASE_URL", default="", group="database",
+                   help="Database URL, e.g. postgres://user:pass@host:5432/tongban. Empty: SQLite (WAL) in TONGBAN_DATA_DIR.")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "tongban.sqlite3",
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "tongban.core",
+    "tongban.identity",
+    "tongban.directory",
+    "tongban.catalog",
+    "tongban.search",
+    "tongban.web",
+    "tongban.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tongban.core.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "tongban.conf.urls"
+WSGI_APPLICATION = "tongban.conf.wsgi.application"
+AUTH_USER_MODEL = "identity.User"
+LOGIN_URL = "web:staff_login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tongban.web.context_processors.site",
+            ],
+        },
+    }
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env("TONGBAN_SESSION_AGE", default=8 * 3600, cast="int", group="security",
+                         help="Session lifetime in seconds.")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_COOKIES else None
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LOG_LEVEL = env("TONGBAN_LOG_LEVEL", default="INFO", group="general",
+                help="Level of the structured application log (DEBUG, INFO, WARNING, ERROR).")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"jieba": {"level": "WARNING"}},
+}
+
+SEARCH_RESULTS_PER_PAGE = env("TONGBAN_SEARCH_PAGE_SIZE", default=10, cast="int", group="search",
+                              help="Number of items on one page of search results.")

@@ -1,0 +1,4 @@
+from tongban.core.models.audit import AuditChainHead, AuditEvent, AuditOutcome
+from tongban.core.models.demo import DemoDataset
+
+__all__ = ["AuditChainHead", "AuditEvent", "AuditOutcome", "DemoDataset"]
