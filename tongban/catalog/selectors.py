@@ -20,7 +20,7 @@ from tongban.catalog.models import (
     Material,
     Theme,
 )
-from tongban.catalog.services import ITEM_ELEMENT_FIELDS, MATERIAL_FIELDS
+from tongban.catalog.models.item import ITEM_ELEMENT_FIELDS, MATERIAL_FIELDS
 from tongban.directory.selectors import StaffContext
 
 
@@ -75,6 +75,15 @@ def item_get_published(*, basic_code: str) -> Item | None:
                                                             queryset=Material.objects.order_by("position")))
         .first()
     )
+
+
+def item_get_any(*, basic_code: str) -> Item | None:
+    """An item in any status (for loaders and administrators)."""
+    return Item.objects.select_related("current_version").filter(basic_code=basic_code).first()
+
+
+def implementation_exists(*, item: Item, department_id: int) -> bool:
+    return Implementation.objects.filter(item=item, department_id=department_id).exists()
 
 
 def implementation_list_for_item(*, item: Item, site_region_codes: list[str] | None = None) -> QuerySet[Implementation]:
@@ -220,6 +229,10 @@ def item_versions(*, item: Item) -> QuerySet[ItemVersion]:
 
 def item_draft(*, item: Item) -> ItemVersion | None:
     return item.versions.filter(published_at__isnull=True).prefetch_related("materials").first()
+
+
+def implementation_draft(*, implementation: Implementation) -> ImplementationVersion | None:
+    return implementation.versions.filter(published_at__isnull=True).first()
 
 
 @dataclass(frozen=True)

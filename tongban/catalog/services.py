@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from tongban.catalog import rules, workflow
 from tongban.catalog.models import (
+    Bundle,
+    BundleMember,
     CatalogRevision,
     CatalogStatus,
     Implementation,
@@ -26,26 +28,11 @@ from tongban.catalog.models import (
     Material,
     Theme,
 )
+from tongban.catalog.models.item import IMPLEMENTATION_LOCAL_FIELDS, ITEM_ELEMENT_FIELDS, MATERIAL_FIELDS
 from tongban.core.audit import SYSTEM, Actor, Target, actor_from_user, atomic_service, audit_record, denial
 from tongban.core.errors import Conflict, NotPermitted, ValidationFailed
-from tongban.directory.models.department import REGION_LEVEL_TO_EXERCISE
+from tongban.directory.interface import exercise_level_for_region_level
 from tongban.directory.selectors import StaffContext, department_get, staff_context_for_user
-
-ITEM_ELEMENT_FIELDS = [
-    "name", "item_type", "audience", "service_objects", "exercise_levels", "legal_basis", "acceptance_conditions",
-    "process", "case_type", "legal_limit_value", "legal_limit_unit", "legal_limit_note", "promised_limit_value",
-    "promised_limit_unit", "promised_limit_note", "joint_agencies", "intermediary", "quantity_limit", "result_name",
-    "result_type", "result_sample", "fee_charged", "fee_basis", "fee_items", "scope", "handling_forms",
-    "special_procedures", "supports_appointment", "supports_online_payment", "supports_express", "supports_online",
-    "online_depth", "visit_count", "visit_reason", "min_assurance", "faqs", "keywords",
-]
-MATERIAL_FIELDS = ["name", "issuer", "original_count", "copy_count", "required", "note", "blank_form_url",
-                   "sample_url", "license_type"]
-IMPLEMENTATION_LOCAL_FIELDS = [
-    "promised_limit_value", "promised_limit_unit", "promised_limit_note", "address", "hours", "consult_phone",
-    "supervise_phone", "local_fee_note", "online_url", "hall_id",
-]
-
 
 @dataclass(frozen=True)
 class _Acting:
@@ -345,7 +332,7 @@ def implementation_create(
     department = department_get(department_id=department_id)
     if department is None:
         raise ValidationFailed(_("部门不存在。"), code="unknown_department")
-    level = REGION_LEVEL_TO_EXERCISE[department.region.level]
+    level = exercise_level_for_region_level(department.region.level)
     code = implementation_code(credit_code=department.credit_code, level=level, basic_code=item.basic_code)
     target = Target(type="catalog.implementation", id=code)
     _require_impl_editor(acting, department.pk, "catalog.implementation.create", target)
@@ -469,3 +456,49 @@ def implementation_resume(*, actor: Any, implementation: Implementation, reason:
 @atomic_service
 def implementation_cancel(*, actor: Any, implementation: Implementation, reason: str) -> Implementation:
     return _impl_transition(actor=actor, implementation=implementation, action="cancel", reason=reason)
+
+
+# ---------------------------------------------------------------- classification and bundles
+
+
+@atomic_service
+def taxonomy_load(*, themes: Sequence[Mapping[str, str]], life_events: Sequence[Mapping[str, str]]) -> None:
+    """Create or rename themes (服务主题) and life events (生命周期) from a code list."""
+    for position, theme in enumerate(themes):
+        Theme.objects.update_or_create(code=theme["code"], defaults={
+            "name": theme["name"], "audience": theme["audience"], "position": position})
+    for position, event in enumerate(life_events):
+        LifeEvent.objects.update_or_create(code=event["code"], defaults={
+            "name": event["name"], "audience": event["audience"], "position": position})
+    _bump_revision()
+
+
+@atomic_service
+def bundle_upsert(
+    *, actor: Any, code: str, name: str, audience: str, life_event_code: str | None, summary: str, guide: str,
+    member_names: Sequence[str],
+) -> Bundle:
+    """一件事: a named set of published items across departments with one combined guide."""
+    acting = _resolve(actor)
+    target = Target(type="catalog.bundle", id=code, label=name)
+    _require_item_editor(acting, "catalog.bundle.save", target)
+    items = []
+    missing = []
+    for member in member_names:
+        item = Item.objects.filter(current_version__name=member, status=CatalogStatus.PUBLISHED).first()
+        if item is None:
+            missing.append(member)
+        else:
+            items.append(item)
+    if missing:
+        raise ValidationFailed(_("一件事包含的事项不存在或未发布：%(m)s") % {"m": "、".join(missing)},
+                               code="unknown_bundle_member")
+    bundle, created = Bundle.objects.update_or_create(code=code, defaults={
+        "name": name, "audience": audience, "summary": summary, "guide": guide,
+        "life_event": LifeEvent.objects.filter(code=life_event_code).first() if life_event_code else None})
+    bundle.members.all().delete()
+    BundleMember.objects.bulk_create(BundleMember(bundle=bundle, item=item, position=i) for i, item in enumerate(items))
+    _bump_revision()
+    audit_record(action="catalog.bundle.create" if created else "catalog.bundle.update", actor=acting.audit_actor,
+                 target=target, detail={"members": [i.basic_code for i in items]})
+    return bundle

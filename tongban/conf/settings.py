@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tongban.conf.env import env
+from tongban.core.env import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tongban.search",
     "tongban.web",
     "tongban.api",
+    "tongban.demo",
 ]
 
 MIDDLEWARE = [

@@ -56,6 +56,10 @@ def staff_context_for_user(user: object) -> StaffContext | None:
     )
 
 
+def staff_exists(*, username: str) -> bool:
+    return Staff.objects.filter(user__username__iexact=username).exists()
+
+
 def region_get(*, code: str) -> Region | None:
     return Region.objects.filter(code=code).select_related("parent").first()
 

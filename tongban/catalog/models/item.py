@@ -19,6 +19,23 @@ from tongban.catalog.models.codes import (
 )
 
 
+# Element fields of a version, in the order of GB/T 39046 table 4 (versioning, diff and the loader use them).
+ITEM_ELEMENT_FIELDS = [
+    "name", "item_type", "audience", "service_objects", "exercise_levels", "legal_basis", "acceptance_conditions",
+    "process", "case_type", "legal_limit_value", "legal_limit_unit", "legal_limit_note", "promised_limit_value",
+    "promised_limit_unit", "promised_limit_note", "joint_agencies", "intermediary", "quantity_limit", "result_name",
+    "result_type", "result_sample", "fee_charged", "fee_basis", "fee_items", "scope", "handling_forms",
+    "special_procedures", "supports_appointment", "supports_online_payment", "supports_express", "supports_online",
+    "online_depth", "visit_count", "visit_reason", "min_assurance", "faqs", "keywords",
+]
+MATERIAL_FIELDS = ["name", "issuer", "original_count", "copy_count", "required", "note", "blank_form_url",
+                   "sample_url", "license_type"]
+IMPLEMENTATION_LOCAL_FIELDS = [
+    "promised_limit_value", "promised_limit_unit", "promised_limit_note", "address", "hours", "consult_phone",
+    "supervise_phone", "local_fee_note", "online_url", "hall_id",
+]
+
+
 class Item(models.Model):  # 政务服务事项（基本目录）
     basic_code = models.CharField(_("基本编码"), max_length=12, unique=True)
     status = models.CharField(_("状态"), max_length=16, choices=CatalogStatus.choices, default=CatalogStatus.DRAFT,

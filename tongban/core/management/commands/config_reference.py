@@ -4,11 +4,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tongban.conf.env import render_reference
+from tongban.core.env import render_reference
 
 
 class Command(BaseCommand):
     help = "Write (or with --check, compare) docs/configuration.md, generated from the declared environment variables."
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--check", action="store_true", help="Fail if the committed page is out of date.")

@@ -1,0 +1,68 @@
+# Tongban (通办). `make run` serves the demo on http://127.0.0.1:$(PORT); `make test` runs the test suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+BASE_STAMP := $(VENV)/.base-installed
+DEV_STAMP := $(VENV)/.dev-installed
+RUN_ENV := TONGBAN_DEMO=1 TONGBAN_SECRET_KEY="$$(cat var/secret_key)"
+
+.PHONY: run test test-pg lint openapi config-reference bench-catalog clean lock help
+
+help:
+	@echo "make run            install, migrate, load the Yunnan demo data and serve http://127.0.0.1:$(PORT)"
+	@echo "make test           run the test suite (SQLite; set DATABASE_URL for PostgreSQL)"
+	@echo "make lint           ruff, mypy, import-linter, OpenAPI and configuration-reference checks"
+	@echo "make bench-catalog  catalogue benchmark (item guide page, search API) against a bare endpoint"
+
+$(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（未找到 $(PYTHON)）"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(BASE_STAMP): requirements/base.txt requirements/constraints.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements/base.txt -c requirements/constraints.txt
+	touch $@
+
+$(DEV_STAMP): $(BASE_STAMP) requirements/dev.txt
+	$(PY) -m pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
+	touch $@
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@chmod 600 $@
+
+run: $(BASE_STAMP) var/secret_key
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo_data
+	@echo "通办演示站点：http://127.0.0.1:$(PORT)/  （演示账号见 README.md）"
+	$(RUN_ENV) $(VENV)/bin/gunicorn tongban.conf.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+		--access-logfile - --preload
+
+test: $(DEV_STAMP)
+	TONGBAN_DEBUG=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check tongban tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	TONGBAN_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	TONGBAN_DEBUG=1 $(PY) manage.py export_openapi --check
+	TONGBAN_DEBUG=1 $(PY) manage.py config_reference --check
+
+openapi: $(DEV_STAMP)
+	TONGBAN_DEBUG=1 $(PY) manage.py export_openapi
+
+config-reference: $(DEV_STAMP)
+	TONGBAN_DEBUG=1 $(PY) manage.py config_reference
+
+bench-catalog: $(DEV_STAMP)
+	$(PY) bench/catalog.py
+
+lock: $(DEV_STAMP)
+	(echo "# Every installed package, transitive ones included, pinned. Regenerate: make lock"; \
+	 $(PY) -m pip freeze --all | grep -v -E "^(pip|setuptools|wheel)==") > requirements/constraints.txt
+
+clean:
+	rm -rf $(VENV) var

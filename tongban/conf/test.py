@@ -1,0 +1,10 @@
+"""Settings for the test suite: the normal settings with a development secret and fast hashing."""
+
+import os
+
+os.environ.setdefault("TONGBAN_DEBUG", "1")
+
+from tongban.conf.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DEMO_MODE = False

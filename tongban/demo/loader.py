@@ -1,0 +1,280 @@
+"""Loads the Yunnan demo data set (演示数据) through the apps' own services.
+
+Idempotent: a fingerprint of the data files is stored; when it has not changed the loader returns at once,
+and when it has, existing rows are updated and new ones added, never duplicated.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from tongban.catalog import selectors as catalog_selectors
+from tongban.catalog import services as catalog_services
+from tongban.core.audit import SYSTEM
+from tongban.core.demo import demo_dataset_fingerprint, demo_dataset_mark
+from tongban.directory import selectors as directory_selectors
+from tongban.directory import services as directory_services
+from tongban.directory.interface import StaffRole
+from tongban.search import services as search_services
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+REGIONS = ROOT / "directory" / "data" / "yunnan_regions.csv"
+DEPARTMENTS = ROOT / "directory" / "data" / "departments.yaml"
+HALLS = ROOT / "directory" / "data" / "halls.yaml"
+TAXONOMY = ROOT / "catalog" / "data" / "taxonomy.yaml"
+ITEMS_DIR = ROOT / "catalog" / "data" / "items"
+BUNDLES = ROOT / "catalog" / "data" / "bundles.yaml"
+SYNONYMS = ROOT / "search" / "data" / "synonyms.yaml"
+
+DATASET = "yunnan-demo"
+PROVINCE, KUNMING, COUNTY = "530000000000", "530100000000", "530126000000"
+DEMO_SITES = {"2": PROVINCE, "3": KUNMING, "4": COUNTY}
+# Where a body does not exist at a level, the body that carries its duty there.
+CATEGORY_FALLBACK = {"yaojian": "scjg"}
+NATURES = {"法定机关": "statutory", "授权组织": "authorised", "受委托组织": "entrusted", "企业": "enterprise"}
+UNIT = {"working_day": "working_day", "natural_day": "natural_day"}
+
+# Demo staff accounts (listed in README.md). Passwords are for the demo only.
+DEMO_STAFF = [
+    ("demo_platform", "Demo@Tongban2026", "张平台（演示）", PROVINCE, "zwfw", [StaffRole.PLATFORM_CATALOG_ADMIN]),
+    ("demo_km_scjg", "Demo@Tongban2026", "李市监（演示）", KUNMING, "scjg", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
+    ("demo_sl_gongan", "Demo@Tongban2026", "王公安（演示）", COUNTY, "gongan", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
+]
+
+
+def data_files() -> list[Path]:
+    return [REGIONS, DEPARTMENTS, HALLS, TAXONOMY, BUNDLES, SYNONYMS, *sorted(ITEMS_DIR.glob("*.yaml"))]
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in data_files():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def demo_credit_code(region_code: str, serial: int, *, enterprise: bool = False) -> str:
+    """A well-formed but fictitious unified social credit code for a demo body (GB 32100 + GB 11714)."""
+    org = f"{(int(region_code[:6]) * 7 + serial * 7919) % 10**8:08d}"
+    weights = [3, 7, 9, 10, 5, 8, 4, 2]
+    check = 11 - sum(int(d) * w for d, w in zip(org, weights, strict=True)) % 11
+    org += {10: "X", 11: "0"}.get(check, str(check))
+    body = ("91" if enterprise else "11") + region_code[:6] + org
+    return body + str(directory_services.uscc.calc_check_digit(body))
+
+
+def load(*, force: bool = False, echo: Callable[[str], None] = log.info) -> bool:
+    """Load or refresh the demo data. Returns False when it was already loaded and unchanged."""
+    print_ = echo
+    current = fingerprint()
+    if not force and demo_dataset_fingerprint(DATASET) == current:
+        print_("演示数据已是最新，跳过加载。")
+        return False
+    with transaction.atomic():
+        _load_regions(print_)
+        _load_departments(print_)
+        _load_halls(print_)
+        _load_items(print_)
+        _load_bundles(print_)
+        _load_synonyms(print_)
+        _load_staff(print_)
+        demo_dataset_mark(DATASET, current)
+    print_("演示数据加载完成。")
+    return True
+
+
+def _load_regions(echo: Callable[[str], None]) -> None:
+    with REGIONS.open(encoding="utf-8") as handle:
+        rows = [directory_services.RegionRow(code=r["code"], name=r["name"], level=int(r["level"]),
+                                             parent_code=r["parent_code"]) for r in csv.DictReader(handle)]
+    written = directory_services.region_load(rows=rows)
+    echo(f"区划：{len(rows)} 条（写入 {written} 条）")
+
+
+def _load_departments(echo: Callable[[str], None]) -> None:
+    count = 0
+    for serial, entry in enumerate(_yaml(DEPARTMENTS), start=1):
+        for region_code in sorted(entry["names"]):
+            nature = NATURES.get(entry.get("nature", "法定机关"), "statutory")
+            directory_services.department_upsert(
+                name=entry["names"][region_code], category=entry["category"], region_code=region_code,
+                credit_code=demo_credit_code(region_code, serial, enterprise=nature == "enterprise"),
+                nature=nature, is_demo=True)
+            count += 1
+    echo(f"部门：{count} 个")
+
+
+def _load_halls(echo: Callable[[str], None]) -> None:
+    halls = _yaml(HALLS)
+    for hall in halls:
+        directory_services.hall_upsert(
+            name=hall["name"], kind=hall["kind"], region_code=hall["region"], address=hall["address"],
+            hours=hall["hours"], phone=str(hall.get("phone", "")), is_demo=True,
+            windows=[directory_services.WindowSpec(number=str(w["number"]), name=w["name"],
+                                                   categories=tuple(w.get("categories") or ())) for w in
+                     hall.get("windows", [])])
+    echo(f"大厅：{len(halls)} 个")
+
+
+def item_elements(raw: dict[str, Any]) -> dict[str, Any]:
+    """Map one item of the seed YAML to ItemVersion elements."""
+    fee = raw.get("fee") or {}
+    result = raw.get("result") or {}
+    legal, promised = raw["legal_limit"], raw["promised_limit"]
+    return {
+        "name": raw["name"], "item_type": str(raw["item_type"]), "audience": raw["audience"],
+        "service_objects": [str(s) for s in raw["service_objects"]],
+        "exercise_levels": [str(level) for level in raw["levels"]],
+        "legal_basis": raw["legal_basis"], "acceptance_conditions": raw["acceptance_conditions"].strip(),
+        "process": [{"name": s["name"], "days": int(s["days"])} for s in raw["process"]],
+        "case_type": str(raw["case_type"]),
+        "legal_limit_value": int(legal["value"]), "legal_limit_unit": UNIT[legal.get("unit", "working_day")],
+        "legal_limit_note": legal.get("note") or "",
+        "promised_limit_value": int(promised["value"]),
+        "promised_limit_unit": UNIT[promised.get("unit", "working_day")],
+        "promised_limit_note": promised.get("note") or "",
+        "joint_agencies": raw.get("joint_agencies") or "", "intermediary": raw.get("intermediary") or "",
+        "quantity_limit": raw.get("quantity_limit") or "",
+        "result_name": result.get("name") or "", "result_type": result.get("type") or "",
+        "result_sample": result.get("sample") or "",
+        "fee_charged": bool(fee.get("charged")), "fee_basis": fee.get("basis") or "",
+        "fee_items": [{"name": f["name"], "standard": str(f["standard"])} for f in fee.get("items") or []],
+        "scope": raw.get("scope") or "无", "handling_forms": [str(f) for f in raw.get("handling_forms") or []],
+        "special_procedures": raw.get("special_procedures") or "",
+        "supports_appointment": bool(raw.get("appointment")),
+        "supports_online_payment": bool(raw.get("online_payment")),
+        "supports_express": bool(raw.get("express")), "supports_online": bool(raw.get("online")),
+        "online_depth": int(raw["online_depth"]), "visit_count": int(raw["visit_count"]),
+        "visit_reason": raw.get("visit_reason") or "", "min_assurance": raw["min_assurance"],
+        "faqs": [{"q": f["q"], "a": f["a"]} for f in raw.get("faqs") or []],
+        "keywords": [str(k) for k in raw.get("keywords") or []],
+    }
+
+
+def item_materials(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"name": m["name"], "issuer": m.get("issuer") or "", "original_count": int(m.get("original") or 0),
+         "copy_count": int(m.get("copies") or 0), "required": bool(m.get("required", True)),
+         "note": m.get("note") or "", "license_type": m.get("license_type") or ""}
+        for m in raw.get("materials") or []
+    ]
+
+
+def seed_items() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for path in sorted(ITEMS_DIR.glob("*.yaml")):
+        items.extend(_yaml(path) or [])
+    return items
+
+
+def _load_items(echo: Callable[[str], None]) -> None:
+    taxonomy = _yaml(TAXONOMY)
+    catalog_services.taxonomy_load(themes=taxonomy["themes"], life_events=taxonomy["life_events"])
+    halls = {h.region.code: h for h in directory_selectors.hall_list(region_codes=list(DEMO_SITES.values()))
+             if h.kind == "center"}
+    created = updated = implemented = 0
+    for raw in seed_items():
+        code = str(raw["code"])
+        elements, materials = item_elements(raw), item_materials(raw)
+        item = catalog_selectors.item_get_any(basic_code=code)
+        if item is None:
+            item = catalog_services.item_create(
+                actor=SYSTEM, basic_code=code, department_category=raw["department"], elements=elements,
+                materials=materials, theme_codes=raw["themes"], life_event_codes=raw.get("life_events") or [],
+                weight=int(raw.get("weight") or 0), is_demo=True)
+            catalog_services.item_publish(actor=SYSTEM, item=item, change_note="演示数据初始发布")
+            created += 1
+        elif item.current_version is None or catalog_services.version_elements(item.current_version) != elements \
+                or catalog_services.version_materials(item.current_version) != [
+                    {**m, "blank_form_url": "", "sample_url": ""} for m in materials]:
+            catalog_services.item_draft_start(actor=SYSTEM, item=item)
+            catalog_services.item_draft_update(actor=SYSTEM, item=item, elements=elements, materials=materials)
+            catalog_services.item_publish(actor=SYSTEM, item=item, change_note="演示数据更新")
+            updated += 1
+        item.refresh_from_db()
+        catalog_services.item_classify(actor=SYSTEM, item=item, theme_codes=raw["themes"],
+                                       life_event_codes=raw.get("life_events") or [],
+                                       weight=int(raw.get("weight") or 0))
+        implemented += _implement(item, raw, halls)
+    echo(f"事项：新增 {created}，更新 {updated}；实施清单新增 {implemented}")
+
+
+def _implement(item: Any, raw: dict[str, Any], halls: dict[str, Any]) -> int:
+    count = 0
+    for level in raw["levels"]:
+        region_code = DEMO_SITES.get(str(level))
+        if region_code is None:
+            continue
+        department = None
+        for category in (raw["department"], CATEGORY_FALLBACK.get(raw["department"])):
+            if category:
+                department = directory_selectors.department_list(region_code=region_code, category=category).first()
+            if department is not None:
+                break
+        if department is None or catalog_selectors.implementation_exists(item=item, department_id=department.pk):
+            continue
+        hall = halls.get(region_code)
+        promised = raw["promised_limit"]
+        impl = catalog_services.implementation_create(
+            actor=SYSTEM, item=item, department_id=department.pk, is_demo=True,
+            elements={
+                "promised_limit_value": int(promised["value"]),
+                "promised_limit_unit": UNIT[promised.get("unit", "working_day")],
+                "address": hall.address if hall else department.region.name,
+                "hours": hall.hours if hall else "周一至周五 9:00-17:00（法定节假日除外）",
+                "consult_phone": hall.phone if hall and hall.phone else "12345",
+                "supervise_phone": "12345",
+                "online_url": "",
+                "hall_id": hall.pk if hall else None,
+            })
+        catalog_services.implementation_publish(actor=SYSTEM, implementation=impl, change_note="演示数据初始发布")
+        count += 1
+    return count
+
+
+def _load_bundles(echo: Callable[[str], None]) -> None:
+    bundles = _yaml(BUNDLES)
+    for bundle in bundles:
+        catalog_services.bundle_upsert(
+            actor=SYSTEM, code=bundle["code"], name=bundle["name"], audience=bundle["audience"],
+            life_event_code=bundle.get("life_event"), summary=bundle["summary"].strip(),
+            guide=bundle["guide"].strip(), member_names=bundle["members"])
+    echo(f"一件事：{len(bundles)} 个")
+
+
+def _load_synonyms(echo: Callable[[str], None]) -> None:
+    pairs: dict[str, str] = {}
+    for raw in seed_items():
+        for keyword in raw.get("keywords") or []:
+            pairs.setdefault(str(keyword), raw["name"])
+    if SYNONYMS.exists():
+        for term, canonical in (_yaml(SYNONYMS) or {}).items():
+            pairs[str(term)] = str(canonical)
+    written = search_services.synonym_load(pairs=pairs)
+    echo(f"同义词：{len(pairs)} 条（写入 {written} 条）")
+
+
+def _load_staff(echo: Callable[[str], None]) -> None:
+    for username, password, name, region_code, category, roles in DEMO_STAFF:
+        if directory_selectors.staff_exists(username=username):
+            continue
+        department = directory_selectors.department_list(region_code=region_code, category=category).get()
+        directory_services.staff_create(username=username, password=password, name=name,
+                                        department_id=department.pk, roles=roles)
+    echo(f"演示工作人员账号：{len(DEMO_STAFF)} 个")

@@ -1,0 +1,532 @@
+"""In-memory item search (事项搜索): finds what people mean, not only what officials write.
+
+Pure Python over plain data, no Django: `tongban.search.selectors` builds one index per process from
+`ItemSearchDocument`s and the synonym table. A query is matched in four ways, strongest first:
+
+* words — jieba (search mode) tokens scored BM25-style per field, name ≫ keywords/synonyms > result > themes > materials;
+* units — the query's characters aligned with item names, keywords and synonym terms one Chinese character (or
+  typed pinyin syllable, or typed initial) at a time: the same character scores most, the same pinyin less, a
+  pinyin confusable in Yunnan/southwestern Mandarin (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing) less again;
+* synonyms — a colloquial term in the query (上户口) adds the official term (出生登记) to the query;
+* near misses — rapidfuzz on names and keywords for wrong characters that do not even sound alike (户口薄).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+import jieba
+import opencc
+from pypinyin import lazy_pinyin
+from rapidfuzz import fuzz, process
+
+jieba.setLogLevel(logging.WARNING)
+
+MAX_QUERY_CHARS = 40
+
+# Toneless pinyin syllables (ü written v), for splitting typed pinyin like "shenfenzheng".
+SYLLABLES = frozenset("""
+a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can cang cao ce cen ceng
+cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang chui chun chuo ci cong cou cu
+cuan cui cun cuo da dai dan dang dao de dei deng di dian diao die ding diu dong dou du duan dui dun duo e ei en eng
+er fa fan fang fei fen feng fo fou fu ga gai gan gang gao ge gei gen geng gong gou gu gua guai guan guang gui gun guo
+ha hai han hang hao he hei hen heng hong hou hu hua huai huan huang hui hun huo ji jia jian jiang jiao jie jin jing
+jiong jiu ju juan jue jun ka kai kan kang kao ke ken keng kong kou ku kua kuai kuan kuang kui kun kuo la lai lan
+lang lao le lei leng li lia lian liang liao lie lin ling liu long lou lu luan lun luo lv lve ma mai man mang mao me
+mei men meng mi mian miao mie min ming miu mo mou mu na nai nan nang nao ne nei nen neng ni nian niang niao nie nin
+ning niu nong nu nuan nuo nv nve o ou pa pai pan pang pao pei pen peng pi pian piao pie pin ping po pou pu qi qia
+qian qiang qiao qie qin qing qiong qiu qu quan que qun ran rang rao re ren reng ri rong rou ru ruan rui run ruo sa
+sai san sang sao se sen seng sha shai shan shang shao she shei shen sheng shi shou shu shua shuai shuan shuang shui
+shun shuo si song sou su suan sui sun suo ta tai tan tang tao te teng ti tian tiao tie ting tong tou tu tuan tui
+tun tuo wa wai wan wang wei wen weng wo wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xue xun ya yan yang
+yao ye yi yin ying yong you yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai zhan zhang zhao zhe zhen
+zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo
+""".split())
+INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
+
+# Words that say how people ask, not what they need.
+STOPWORDS = frozenset("""
+我 我们 我想 想 想要 要 我要 需要 请问 请 问 帮 帮我 给 一下 下 个 一个 的 了 吗 呢 吧 啊 呀 么 是 有 在 去 到 能 能不能 可以
+怎么 怎么样 怎样 如何 咋 咋办 怎么办 怎么弄 哪里 哪儿 在哪 在哪里 哪些 什么 啥 多久 多少 多少钱 办 办理 弄 搞 手续 流程 材料
+需要什么 申请 网上 线上 手机 现在 刚 刚刚 还 又 和 与 及 或 了解 咨询 查询一下
+""".split())
+
+# Field weights of the word (BM25) match and of the unit alignment.
+FIELD_WEIGHTS = {"name": 10.0, "keywords": 6.0, "result": 3.0, "taxonomy": 1.5, "materials": 0.5}
+EXPANSION_WEIGHT = 0.8
+NAME_UNITS_WEIGHT = 8.0
+TERM_UNITS_WEIGHT = 6.0
+FUZZY_WEIGHT = 3.0
+EXACT_NAME_BONUS = 6.0
+BM25_K1, BM25_B = 1.2, 0.75
+FUZZY_CUTOFF = 65.0
+RELATIVE_CUTOFF = 0.3
+MIN_SCORE = 0.5
+
+# Credit of one aligned unit: same character; same pinyin (homophone typo); confusable pinyin; typed pinyin.
+CREDIT_CHAR, CREDIT_HOMOPHONE, CREDIT_CONFUSABLE = 1.0, 0.75, 0.55
+CREDIT_TYPED, CREDIT_TYPED_CONFUSABLE, CREDIT_INITIAL = 0.9, 0.6, 0.6
+
+_converter = opencc.OpenCC("t2s")
+_tokenizer = jieba.Tokenizer()
+_tokenizer_lock = threading.Lock()
+_known_words: set[str] = set()
+
+
+class SearchDocument(Protocol):
+    """What the index reads of one item; `tongban.catalog.selectors.ItemSearchDocument` has this shape."""
+
+    @property
+    def item_id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def audience(self) -> str: ...
+    @property
+    def weight(self) -> int: ...
+    @property
+    def keywords(self) -> tuple[str, ...]: ...
+    @property
+    def themes(self) -> tuple[str, ...]: ...
+    @property
+    def life_events(self) -> tuple[str, ...]: ...
+    @property
+    def result_name(self) -> str: ...
+    @property
+    def materials(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    item_id: int
+    code: str
+    name: str
+    score: float
+    matched: tuple[str, ...]  # why it matched: name, keyword, synonym, pinyin, initials, fuzzy, result, theme, material
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    query: str
+    normalized: str
+    hits: list[SearchHit]
+    total: int
+
+
+# ------------------------------------------------------------ text
+
+
+def normalize(text: str) -> str:
+    """Simplified, half-width, lower-case letters and digits only: '身份證 ＡＢＣ！' → '身份证abc'."""
+    text = _converter.convert(unicodedata.normalize("NFKC", text)).lower()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0002ffff"
+
+
+def confusable(syllable: str) -> str:
+    """Fold the syllables Yunnan speakers do not tell apart: zh→z, ch→c, sh→s, l→n, ang→an, eng→en, ing→in."""
+    if syllable[:2] in ("zh", "ch", "sh"):
+        syllable = syllable[0] + syllable[2:]
+    elif syllable[:1] == "l":
+        syllable = "n" + syllable[1:]
+    if syllable.endswith(("ang", "eng", "ing")):
+        syllable = syllable[:-1]
+    return syllable
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One position of a text: a character with its pinyin, a typed syllable, or a typed initial."""
+
+    char: str  # "" for typed pinyin
+    syllable: str  # toneless pinyin; the character itself for letters and digits; "" for a typed initial
+    initial: str  # first letters: "zh" for 中, "s" for 身; the letter for a typed initial
+
+    @property
+    def key(self) -> str:
+        return confusable(self.syllable) if self.syllable else ""
+
+
+@lru_cache(maxsize=4096)
+def _han_units(run: str) -> tuple[Unit, ...]:
+    syllables = lazy_pinyin(run, errors=lambda chars: list(chars))
+    if len(syllables) != len(run):
+        syllables = [lazy_pinyin(ch, errors=lambda chars: list(chars))[0] for ch in run]
+    return tuple(Unit(ch, s, _initial_of(s)) for ch, s in zip(run, syllables, strict=True))
+
+
+def _initial_of(syllable: str) -> str:
+    return syllable[:2] if syllable[:2] in ("zh", "ch", "sh") else syllable[:1]
+
+
+def text_units(text: str) -> tuple[Unit, ...]:
+    """Units of a normalized text, Chinese characters with their pinyin, other characters as themselves."""
+    units: list[Unit] = []
+    for run in re.findall(r"[\u3400-\u9fff\U00020000-\U0002ffff]+|[^\u3400-\u9fff\U00020000-\U0002ffff]+", text):
+        if _is_han(run[0]):
+            units.extend(_han_units(run))
+        else:
+            units.extend(Unit(ch, ch, ch) for ch in run)
+    return tuple(units)
+
+
+def split_pinyin(letters: str) -> tuple[Unit, ...] | None:
+    """Typed pinyin as units: whole syllables where possible, else initials ('sfz', 'shenfz'); None if neither."""
+    n = len(letters)
+    best: list[tuple[int, list[Unit]] | None] = [None] * (n + 1)
+    best[0] = (0, [])
+    for i in range(n):
+        if best[i] is None:
+            continue
+        cost, units = best[i]  # type: ignore[misc]
+        for j in range(i + 1, min(n, i + 6) + 1):
+            piece = letters[i:j]
+            if piece in SYLLABLES:
+                unit, step = Unit("", piece, _initial_of(piece)), 1
+            elif piece in INITIALS:
+                unit, step = Unit("", "", piece), 3
+            else:
+                continue
+            if best[j] is None or cost + step < best[j][0]:  # type: ignore[index]
+                best[j] = (cost + step, [*units, unit])
+    return tuple(best[n][1]) if best[n] is not None else None  # type: ignore[index]
+
+
+def query_units(normalized: str) -> tuple[Unit, ...]:
+    """Units of a query: runs of Latin letters that read as pinyin become syllables or initials."""
+    units: list[Unit] = []
+    for run in re.findall(r"[a-z]+|[^a-z]+", normalized):
+        typed = split_pinyin(run) if run[0].isascii() and run[0].isalpha() else None
+        units.extend(typed if typed is not None else text_units(run))
+    return tuple(units)
+
+
+def unit_credit(query: Unit, target: Unit) -> float:
+    """How well one query unit matches one unit of an item name or term (0 when not at all)."""
+    if query.char:
+        if query.char == target.char:
+            return CREDIT_CHAR
+        if not _is_han(query.char) or not _is_han(target.char):
+            return 0.0
+        if query.syllable == target.syllable:
+            return CREDIT_HOMOPHONE
+        return CREDIT_CONFUSABLE if query.key == target.key else 0.0
+    if query.syllable:
+        if query.syllable == target.syllable:
+            return CREDIT_TYPED
+        return CREDIT_TYPED_CONFUSABLE if _is_han(target.char) and query.key == target.key else 0.0
+    return CREDIT_INITIAL if _is_han(target.char) and target.syllable.startswith(query.initial) else 0.0
+
+
+def _tokens(text: str) -> list[str]:
+    return _tokenizer.lcut_for_search(text, HMM=False) if text else []
+
+
+def _add_words(words: Iterable[str]) -> None:
+    with _tokenizer_lock:
+        for word in words:
+            if len(word) > 1 and word not in _known_words:
+                _tokenizer.add_word(word)
+                _known_words.add(word)
+
+
+# ------------------------------------------------------------ index
+
+
+@dataclass(frozen=True, slots=True)
+class _Surface:
+    """A name, keyword or synonym term of one item, as aligned units with their weights."""
+
+    doc: int
+    kind: str  # name | keyword | synonym
+    text: str
+    units: tuple[Unit, ...]
+    weights: tuple[float, ...]
+
+
+@dataclass(slots=True)
+class _Field:
+    tf: list[Counter[str]]
+    lengths: list[int]
+    average: float
+
+
+class SearchIndex:
+    """An immutable search index over published items; build once, query from any thread."""
+
+    def __init__(self, documents: Sequence[SearchDocument], synonyms: Mapping[str, str]) -> None:
+        self._docs = list(documents)
+        self._names = [normalize(d.name) for d in documents]
+        self._synonyms = {t: c for t, c in ((normalize(t), normalize(c)) for t, c in synonyms.items()) if t and c}
+        _add_words([*self._names, *(normalize(k) for d in documents for k in d.keywords), *self._synonyms,
+                    *self._synonyms.values()])
+        terms = self._terms()
+        self._index_words(terms)
+        self._index_units(terms)
+        self._fuzzy_choices = {i: s.text for i, s in enumerate(self._surfaces) if s.kind != "synonym"}
+
+    @classmethod
+    def build(cls, documents: Sequence[SearchDocument], synonyms: Mapping[str, str]) -> SearchIndex:
+        """Index documents; `synonyms` maps a colloquial term to an official one (上户口 → 出生登记)."""
+        return cls(documents, synonyms)
+
+    def _terms(self) -> list[dict[str, str]]:
+        """Per document, its keywords and the synonym terms that point at it: term -> keyword | synonym."""
+        terms: list[dict[str, str]] = [{} for _ in self._docs]
+        for i, doc in enumerate(self._docs):
+            for keyword in doc.keywords:
+                if text := normalize(keyword):
+                    terms[i][text] = "keyword"
+        for term, canonical in self._synonyms.items():
+            for i in _canonical_targets(canonical, self._names, terms):
+                terms[i].setdefault(term, "synonym")
+        return terms
+
+    def _index_words(self, terms: list[dict[str, str]]) -> None:
+        field_texts: dict[str, list[list[str]]] = {
+            "name": [[n] for n in self._names],
+            "keywords": [list(t) for t in terms],
+            "result": [[normalize(d.result_name)] for d in self._docs],
+            "taxonomy": [[normalize(x) for x in (*d.themes, *d.life_events)] for d in self._docs],
+            "materials": [[normalize(m) for m in d.materials] for d in self._docs],
+        }
+        self._fields: dict[str, _Field] = {}
+        postings: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
+        for field_name, per_doc in field_texts.items():
+            tfs = [Counter(tok for text in texts for tok in _tokens(text)) for texts in per_doc]
+            lengths = [sum(tf.values()) for tf in tfs]
+            self._fields[field_name] = _Field(tfs, lengths, (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0)
+            for i, tf in enumerate(tfs):
+                for token, count in tf.items():
+                    postings[token].append((i, field_name, count))
+        total = len(self._docs)
+        self._postings = dict(postings)
+        self._idf = {t: _idf(total, len({i for i, _, _ in rows})) for t, rows in postings.items()}
+
+    def _index_units(self, terms: list[dict[str, str]]) -> None:
+        texts = [(i, "name", n) for i, n in enumerate(self._names) if n]
+        texts += [(i, kind, t) for i, per_doc in enumerate(terms) for t, kind in per_doc.items()]
+        units = [text_units(text) for _, _, text in texts]
+        keys_per_doc: dict[int, set[str]] = defaultdict(set)
+        for (doc, _, _), text in zip(texts, units, strict=True):
+            keys_per_doc[doc].update(u.key for u in text)
+        df = Counter(key for keys in keys_per_doc.values() for key in keys)
+        total = len(self._docs)
+        self._unit_idf = {key: _idf(total, n) for key, n in df.items()}
+        self._rare_weight = _idf(total, 1)
+        self._initial_weight = sum(self._unit_idf.values()) / len(self._unit_idf) if self._unit_idf else 1.0
+        self._surfaces = [_Surface(doc, kind, text, u, tuple(self._unit_idf[x.key] for x in u))
+                          for (doc, kind, text), u in zip(texts, units, strict=True)]
+        self._pair_postings: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        self._initial_postings: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        self._char_postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for s_idx, surface in enumerate(self._surfaces):
+            su = surface.units
+            for j, unit in enumerate(su):
+                self._char_postings[unit.char].append((s_idx, j))
+                if j + 1 < len(su):
+                    self._pair_postings[(unit.key, su[j + 1].key)].append((s_idx, j))
+                    self._initial_postings[(unit.initial[:1], su[j + 1].initial[:1])].append((s_idx, j))
+
+    # -------------------------------------------------------- querying
+
+    def search(self, query: str, *, allowed_item_ids: set[int] | None = None, audience: str | None = None,
+               limit: int = 10, offset: int = 0) -> SearchOutcome:
+        normalized = normalize(query or "")[:MAX_QUERY_CHARS]
+        scores = self._score(normalized) if normalized else {}
+        ranked = self._rank(scores, allowed_item_ids, audience)
+        hits = [self._hit(i, score, reasons) for i, score, reasons in ranked[offset:offset + max(limit, 0)]]
+        return SearchOutcome(query=query, normalized=normalized, hits=hits, total=len(ranked))
+
+    def suggest(self, query: str, limit: int = 5, *, allowed_item_ids: set[int] | None = None,
+                audience: str | None = None) -> list[str]:
+        """Item names close to a query that found nothing (您是不是要找)."""
+        normalized = normalize(query or "")[:MAX_QUERY_CHARS]
+        if not normalized:
+            return []
+        spelled = "".join(u.key or u.initial for u in query_units(normalized))
+        best: dict[int, float] = {}
+        for s_idx, surface in enumerate(self._surfaces):
+            doc = self._docs[surface.doc]
+            if not self._allowed(doc, allowed_item_ids, audience):
+                continue
+            by_text = fuzz.WRatio(normalized, surface.text)
+            by_sound = fuzz.WRatio(spelled, "".join(u.key for u in surface.units))
+            score = max(by_text, by_sound)
+            if score >= 55 and score > best.get(surface.doc, 0.0):
+                best[surface.doc] = score
+        ranked = sorted(best, key=lambda i: (-best[i], -self._docs[i].weight, self._docs[i].code))
+        return [self._docs[i].name for i in ranked[:limit]]
+
+    def popular(self, limit: int = 10, *, allowed_item_ids: set[int] | None = None,
+                audience: str | None = None) -> list[SearchHit]:
+        """The most needed items (by weight), for a page with no hits."""
+        docs = [i for i, d in enumerate(self._docs) if self._allowed(d, allowed_item_ids, audience)]
+        docs.sort(key=lambda i: (-self._docs[i].weight, self._docs[i].code))
+        return [self._hit(i, 0.0, ()) for i in docs[:limit]]
+
+    def _score(self, normalized: str) -> dict[int, tuple[float, set[str]]]:
+        scores: dict[int, list] = defaultdict(lambda: [0.0, set()])
+
+        def add(doc: int, points: float, reason: str) -> None:
+            if points > 0:
+                entry = scores[doc]
+                entry[0] += points
+                entry[1].add(reason)
+
+        tokens = [t for t in dict.fromkeys(_tokens(normalized)) if t not in STOPWORDS]
+        expansions = [c for t, c in self._synonyms.items() if t in normalized and c not in normalized]
+        expansion_tokens = [t for t in dict.fromkeys(tok for c in expansions for tok in _tokens(c))
+                            if t not in STOPWORDS and t not in tokens]
+        for doc, field_name, points in self._bm25(tokens):
+            add(doc, points, _FIELD_REASONS[field_name])
+        for doc, field_name, points in self._bm25(expansion_tokens):
+            add(doc, EXPANSION_WEIGHT * points, "synonym" if field_name in ("name", "keywords") else
+                _FIELD_REASONS[field_name])
+
+        units = query_units(normalized)
+        best_term: dict[int, tuple[float, str]] = {}
+        for s_idx, (query_cover, surface_cover, exact) in self._align(units).items():
+            surface = self._surfaces[s_idx]
+            match = 0.6 * query_cover + 0.4 * surface_cover
+            reason = surface.kind if exact else ("initials" if all(not u.char and not u.syllable for u in units)
+                                                 else "pinyin")
+            if surface.kind == "name":
+                add(surface.doc, NAME_UNITS_WEIGHT * match, reason)
+            elif match > best_term.get(surface.doc, (0.0, ""))[0]:
+                best_term[surface.doc] = (match, reason)
+        for doc, (match, reason) in best_term.items():
+            add(doc, TERM_UNITS_WEIGHT * match, reason)
+
+        if len(normalized) >= 3:
+            for _, ratio, s_idx in process.extract(normalized, self._fuzzy_choices, scorer=fuzz.partial_ratio,
+                                                   score_cutoff=FUZZY_CUTOFF, limit=None):
+                add(self._surfaces[s_idx].doc, FUZZY_WEIGHT * (ratio - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF),
+                    "fuzzy" if ratio < 100 else self._surfaces[s_idx].kind)
+        for doc, name in enumerate(self._names):
+            if name == normalized:
+                add(doc, EXACT_NAME_BONUS, "name")
+        return {doc: (points, reasons) for doc, (points, reasons) in scores.items()}
+
+    def _bm25(self, tokens: list[str]) -> Iterable[tuple[int, str, float]]:
+        """Per document and field: weighted BM25 as a share of the query's information (sum of idf)."""
+        total_idf = sum(self._idf.get(t, 0.0) for t in tokens)
+        if not total_idf:
+            return
+        for token in tokens:
+            idf = self._idf.get(token, 0.0)
+            for doc, field_name, tf in self._postings.get(token, ()):
+                field = self._fields[field_name]
+                norm = 1 - BM25_B + BM25_B * field.lengths[doc] / field.average
+                saturation = tf * (BM25_K1 + 1) / (tf + BM25_K1 * norm)
+                yield doc, field_name, FIELD_WEIGHTS[field_name] * idf * saturation / ((BM25_K1 + 1) * total_idf)
+
+    def _align(self, units: tuple[Unit, ...]) -> dict[int, tuple[float, float, bool]]:
+        """Surfaces sharing runs of units with the query: surface -> (query coverage, surface coverage, exact).
+
+        Coverage weighs each unit by how rare its sound is, so a shared 登记 counts less than a shared 结婚.
+        A run is two or more units (one for a one-character query); runs of typed initials shorter than three
+        count only when they are the whole query.
+        """
+        if len(units) == 1:
+            unit = units[0]
+            runs: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
+            for s_idx, j in self._char_postings.get(unit.char, ()) if unit.char else ():
+                runs[(s_idx, j)][0] = CREDIT_CHAR
+        else:
+            runs = self._runs(units)
+        matched: dict[int, dict[int, tuple[float, int]]] = defaultdict(dict)  # surface -> query pos -> (credit, j)
+        for (s_idx, diagonal), run in runs.items():
+            if len(run) < min(3, len(units)) and all(not units[i].syllable for i in run):
+                continue
+            best = matched[s_idx]
+            for i, credit in run.items():
+                if credit > best.get(i, (0.0, 0))[0]:
+                    best[i] = (credit, i + diagonal)
+        query_weights = [self._unit_weight(u) for u in units]
+        query_total = sum(query_weights)
+        result = {}
+        for s_idx, positions in matched.items():
+            surface = self._surfaces[s_idx]
+            on_surface: dict[int, float] = {}
+            for credit, j in positions.values():
+                on_surface[j] = max(on_surface.get(j, 0.0), credit)
+            query_cover = sum(credit * query_weights[i] for i, (credit, _) in positions.items()) / query_total
+            surface_cover = sum(c * surface.weights[j] for j, c in on_surface.items()) / sum(surface.weights)
+            exact = all(credit == CREDIT_CHAR for credit, _ in positions.values())
+            result[s_idx] = (query_cover, surface_cover, exact)
+        return result
+
+    def _runs(self, units: tuple[Unit, ...]) -> dict[tuple[int, int], dict[int, float]]:
+        """Unit pairs of the query found in surfaces, grouped by (surface, offset): runs of matching units."""
+        runs: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
+        for i in range(len(units) - 1):
+            a, b = units[i], units[i + 1]
+            if a.syllable and b.syllable:
+                candidates = self._pair_postings.get((a.key, b.key), ())
+            else:
+                candidates = self._initial_postings.get((a.initial[:1], b.initial[:1]), ())
+            for s_idx, j in candidates:
+                target = self._surfaces[s_idx].units
+                credit_a, credit_b = unit_credit(a, target[j]), unit_credit(b, target[j + 1])
+                if credit_a and credit_b:
+                    run = runs[(s_idx, j - i)]
+                    run[i] = credit_a
+                    run[i + 1] = credit_b
+        return runs
+
+    def _unit_weight(self, unit: Unit) -> float:
+        return self._unit_idf.get(unit.key, self._rare_weight) if unit.key else self._initial_weight
+
+    def _rank(self, scores: dict[int, tuple[float, set[str]]], allowed_item_ids: set[int] | None,
+              audience: str | None) -> list[tuple[int, float, set[str]]]:
+        kept = [(doc, points, reasons) for doc, (points, reasons) in scores.items()
+                if self._allowed(self._docs[doc], allowed_item_ids, audience)]
+        if not kept:
+            return []
+        floor = max(MIN_SCORE, RELATIVE_CUTOFF * max(points for _, points, _ in kept))
+        kept = [row for row in kept if row[1] >= floor]
+        kept.sort(key=lambda row: (-round(row[1], 3), -self._docs[row[0]].weight, self._docs[row[0]].code))
+        return kept
+
+    @staticmethod
+    def _allowed(doc: SearchDocument, allowed_item_ids: set[int] | None, audience: str | None) -> bool:
+        return (allowed_item_ids is None or doc.item_id in allowed_item_ids) and (not audience or
+                                                                                   doc.audience == audience)
+
+    def _hit(self, doc: int, score: float, reasons: Iterable[str]) -> SearchHit:
+        d = self._docs[doc]
+        order = {r: n for n, r in enumerate(REASONS)}
+        return SearchHit(item_id=d.item_id, code=d.code, name=d.name, score=round(score, 3),
+                         matched=tuple(sorted(set(reasons), key=order.__getitem__)))
+
+
+REASONS = ("name", "keyword", "synonym", "pinyin", "initials", "fuzzy", "result", "theme", "material")
+_FIELD_REASONS = {"name": "name", "keywords": "keyword", "result": "result", "taxonomy": "theme",
+                  "materials": "material"}
+
+
+def _idf(total: int, frequency: int) -> float:
+    return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
+
+
+def _canonical_targets(canonical: str, names: list[str], terms: list[dict[str, str]]) -> list[int]:
+    """Items an official term points at: the item of that name, else items whose name or keywords contain it."""
+    exact = [i for i, n in enumerate(names) if n == canonical]
+    if exact:
+        return exact
+    return [i for i, n in enumerate(names) if canonical in n] or [i for i, t in enumerate(terms) if canonical in t]

@@ -1,0 +1,306 @@
+"""Staff workbench for the catalogue (事项管理工作台): list, edit drafts, validate, publish, suspend, cancel,
+version history with diff. Every action calls a catalog service, which checks the permission again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tongban.catalog import selectors as catalog
+from tongban.catalog import services
+from tongban.catalog.interface import CatalogStatus
+from tongban.core.errors import DomainError, ValidationFailed
+from tongban.directory.selectors import StaffContext, staff_context_for_user
+from tongban.web.forms import (
+    ImplementationDraftForm,
+    ItemCreateForm,
+    ItemDraftForm,
+    PublishForm,
+    ReasonForm,
+)
+from tongban.web.labels import DEPARTMENT_CATEGORIES
+
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "web/workbench/login.html"
+    redirect_authenticated_user = True
+
+
+def _staff(request: HttpRequest) -> StaffContext:
+    staff = staff_context_for_user(request.user)
+    if staff is None:
+        raise Http404(_("您的账号不是工作人员账号。"))
+    return staff
+
+
+def _report(request: HttpRequest, error: DomainError) -> None:
+    messages.error(request, error.message)
+    for issue in error.issues:
+        messages.error(request, issue.message)
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    if staff.is_platform_catalog_admin:
+        return redirect("web:wb_items")
+    return redirect("web:wb_implementations")
+
+
+@login_required
+def item_list(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    status = request.GET.get("status") or None
+    if status not in CatalogStatus.values:
+        status = None
+    items = catalog.item_list_for_staff(staff=staff, status=status, query=(request.GET.get("q") or "").strip() or None,
+                                        department_category=request.GET.get("department") or None)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/workbench/items.html", {
+        "staff": staff, "page": Paginator(items, 30).get_page(request.GET.get("page")), "statuses": CatalogStatus.choices,
+        "departments": DEPARTMENT_CATEGORIES, "querystring": query.urlencode(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_new(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    form = ItemCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        elements = {"name": data["name"], "item_type": data["item_type"], "audience": data["audience"],
+                    "acceptance_conditions": "", "case_type": "2", "legal_limit_value": 20,
+                    "promised_limit_value": 10}
+        try:
+            item = services.item_create(actor=request.user, basic_code=data["basic_code"],
+                                        department_category=data["department_category"], elements=elements)
+        except DomainError as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("已创建事项草稿，请完善各项要素后发布。"))
+            return redirect("web:wb_item_edit", item_id=item.pk)
+    return render(request, "web/workbench/item_new.html", {"staff": staff, "form": form})
+
+
+def _item_or_404(staff: StaffContext, item_id: int) -> Any:
+    item = catalog.item_get_for_staff(staff=staff, item_id=item_id)
+    if item is None:
+        raise Http404(_("没有找到这个事项。"))
+    return item
+
+
+@login_required
+def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    versions = list(catalog.item_versions(item=item))
+    return render(request, "web/workbench/item_detail.html", {
+        "staff": staff, "item": item, "versions": versions, "draft": catalog.item_draft(item=item),
+        "issues": services.item_validate(item=item) if request.GET.get("validate") else None,
+        "implementations": catalog.implementation_list_for_staff(staff=staff, item=item),
+        "can_edit": staff.is_platform_catalog_admin,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    draft = catalog.item_draft(item=item)
+    if draft is None:
+        messages.error(request, _("该事项没有草稿，请先点击“调整”创建新版本草稿。"))
+        return redirect("web:wb_item", item_id=item.pk)
+    initial = ItemDraftForm.initial_from(services.version_elements(draft), services.version_materials(draft))
+    form = ItemDraftForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_draft_update(actor=request.user, item=item, elements=form.elements(),
+                                       materials=form.cleaned_data["materials"])
+        except DomainError as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("草稿已保存。发布前会进行一致性校验。"))
+            return redirect("web:wb_item", item_id=item.pk)
+    return render(request, "web/workbench/item_edit.html", {"staff": staff, "item": item, "draft": draft,
+                                                             "form": form})
+
+
+@login_required
+@require_POST
+def item_draft(request: HttpRequest, item_id: int) -> HttpResponse:
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    try:
+        services.item_draft_start(actor=request.user, item=item)
+    except DomainError as error:
+        _report(request, error)
+        return redirect("web:wb_item", item_id=item.pk)
+    return redirect("web:wb_item_edit", item_id=item.pk)
+
+
+ITEM_ACTIONS = {
+    "publish": (_("发布"), services.item_publish),
+    "suspend": (_("暂停"), services.item_suspend),
+    "resume": (_("恢复"), services.item_resume),
+    "cancel": (_("取消"), services.item_cancel),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
+    """A confirmation page, then the action. Suspend and cancel need a reason."""
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    if action not in ITEM_ACTIONS:
+        raise Http404()
+    label, service = ITEM_ACTIONS[action]
+    form_class = PublishForm if action == "publish" else ReasonForm
+    form = form_class(request.POST or None)
+    if action == "resume":
+        form.fields["reason"].required = False
+    issues = services.item_validate(item=item) if action == "publish" else []
+    if request.method == "POST" and form.is_valid():
+        try:
+            if action == "publish":
+                service(actor=request.user, item=item, change_note=form.cleaned_data["change_note"])
+            else:
+                service(actor=request.user, item=item, reason=form.cleaned_data["reason"])
+        except ValidationFailed as error:
+            issues = error.issues
+            messages.error(request, error.message)
+        except DomainError as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("已%(a)s。") % {"a": label})
+            return redirect("web:wb_item", item_id=item.pk)
+    return render(request, "web/workbench/confirm.html", {
+        "staff": staff, "item": item, "action": action, "label": label, "form": form, "issues": issues,
+        "destructive": action in {"suspend", "cancel"}})
+
+
+@login_required
+def item_version(request: HttpRequest, item_id: int, number: int) -> HttpResponse:
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    version = catalog.item_versions(item=item).filter(number=number).first()
+    if version is None:
+        raise Http404(_("没有这个版本。"))
+    return render(request, "web/workbench/version.html", {"staff": staff, "item": item, "version": version})
+
+
+@login_required
+def item_diff(request: HttpRequest, item_id: int) -> HttpResponse:
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    versions = {v.number: v for v in catalog.item_versions(item=item).prefetch_related("materials")}
+    try:
+        old, new = versions[int(request.GET["a"])], versions[int(request.GET["b"])]
+    except (KeyError, ValueError):
+        raise Http404(_("请选择两个存在的版本进行比较。")) from None
+    return render(request, "web/workbench/diff.html", {"staff": staff, "item": item,
+                                                        "diff": catalog.version_diff(old=old, new=new)})
+
+
+# ------------------------------------------------------------ implementations
+
+
+@login_required
+def implementation_list(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    impls = catalog.implementation_list_for_staff(staff=staff)
+    return render(request, "web/workbench/implementations.html", {
+        "staff": staff, "page": Paginator(impls, 30).get_page(request.GET.get("page")), "querystring": ""})
+
+
+def _impl_or_404(staff: StaffContext, implementation_id: int) -> Any:
+    impl = catalog.implementation_get_for_staff(staff=staff, implementation_id=implementation_id)
+    if impl is None:
+        raise Http404(_("没有找到这个实施清单，或它不属于您的部门。"))
+    return impl
+
+
+IMPLEMENTATION_ACTIONS = {
+    "publish": (_("发布"), services.implementation_publish),
+    "suspend": (_("暂停"), services.implementation_suspend),
+    "resume": (_("恢复"), services.implementation_resume),
+    "cancel": (_("取消"), services.implementation_cancel),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def implementation_edit(request: HttpRequest, implementation_id: int) -> HttpResponse:
+    staff = _staff(request)
+    impl = _impl_or_404(staff, implementation_id)
+    draft = catalog.implementation_draft(implementation=impl)
+    form = None
+    if draft is not None:
+        initial = {f: getattr(draft, f) for f in ImplementationDraftForm.base_fields}
+        form = ImplementationDraftForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.implementation_draft_update(actor=request.user, implementation=impl,
+                                                     elements=form.cleaned_data)
+            except DomainError as error:
+                _report(request, error)
+            else:
+                messages.success(request, _("草稿已保存。"))
+                return redirect("web:wb_implementation", implementation_id=impl.pk)
+    return render(request, "web/workbench/implementation.html", {
+        "staff": staff, "impl": impl, "draft": draft, "form": form,
+        "issues": services.implementation_validate(implementation=impl) if draft else None})
+
+
+@login_required
+@require_POST
+def implementation_draft(request: HttpRequest, implementation_id: int) -> HttpResponse:
+    staff = _staff(request)
+    impl = _impl_or_404(staff, implementation_id)
+    try:
+        services.implementation_draft_start(actor=request.user, implementation=impl)
+    except DomainError as error:
+        _report(request, error)
+    return redirect("web:wb_implementation", implementation_id=impl.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def implementation_action(request: HttpRequest, implementation_id: int, action: str) -> HttpResponse:
+    staff = _staff(request)
+    impl = _impl_or_404(staff, implementation_id)
+    if action not in IMPLEMENTATION_ACTIONS:
+        raise Http404()
+    label, service = IMPLEMENTATION_ACTIONS[action]
+    form = (PublishForm if action == "publish" else ReasonForm)(request.POST or None)
+    if action == "resume":
+        form.fields["reason"].required = False
+    issues = services.implementation_validate(implementation=impl) if action == "publish" else []
+    if request.method == "POST" and form.is_valid():
+        try:
+            if action == "publish":
+                service(actor=request.user, implementation=impl, change_note=form.cleaned_data["change_note"])
+            else:
+                service(actor=request.user, implementation=impl, reason=form.cleaned_data["reason"])
+        except ValidationFailed as error:
+            issues = error.issues
+            messages.error(request, error.message)
+        except DomainError as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("已%(a)s。") % {"a": label})
+            return redirect("web:wb_implementation", implementation_id=impl.pk)
+    return render(request, "web/workbench/confirm.html", {
+        "staff": staff, "impl": impl, "action": action, "label": label, "form": form, "issues": issues,
+        "destructive": action in {"suspend", "cancel"}})
