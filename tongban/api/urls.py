@@ -1,6 +1,5 @@
 """The versioned JSON API (/api/v1/). Endpoints validate input and call selectors; errors are structured."""
 
-from __future__ import annotations
 
 from typing import Any
 

@@ -116,6 +116,7 @@ def _check_audience(data: Mapping[str, Any]) -> list[Issue]:
 
 
 def check_steps_within_limit(steps: Iterable[Mapping[str, Any]], promised: int, unit: str | None) -> list[Issue]:
+    """Step budgets are counted in the unit of the promised limit (工作日 or 自然日)."""
     total = 0
     for index, step in enumerate(steps, start=1):
         try:
@@ -125,10 +126,10 @@ def check_steps_within_limit(steps: Iterable[Mapping[str, Any]], promised: int, 
         if days < 0:
             return [_issue("R07", "process", _("第%(i)d个办理环节的时限不能为负数。") % {"i": index})]
         total += days
-    limit = promised if unit != LimitUnit.NATURAL_DAY else promised * 5 // 7 or promised
-    if total > limit:
-        return [_issue("R07", "process",
-                       _("各办理环节时限之和为%(t)d个工作日，超过了承诺时限%(p)d个工作日。") % {"t": total, "p": promised})]
+    if total > promised:
+        unit_label = _("个自然日") if unit == LimitUnit.NATURAL_DAY else _("个工作日")
+        return [_issue("R07", "process", _("各办理环节时限之和为%(t)d%(u)s，超过了承诺时限%(p)d%(u)s。") % {
+            "t": total, "p": promised, "u": unit_label})]
     return []
 
 

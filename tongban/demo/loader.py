@@ -7,6 +7,7 @@ and when it has, existing rows are updated and new ones added, never duplicated.
 from __future__ import annotations
 
 import csv
+import os
 import hashlib
 import logging
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from django.db import transaction
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog import services as catalog_services
 from tongban.core.audit import SYSTEM
+from tongban.core.errors import ValidationFailed
 from tongban.core.demo import demo_dataset_fingerprint, demo_dataset_mark
 from tongban.directory import selectors as directory_selectors
 from tongban.directory import services as directory_services
@@ -53,7 +55,8 @@ DEMO_STAFF = [
 
 
 def data_files() -> list[Path]:
-    return [REGIONS, DEPARTMENTS, HALLS, TAXONOMY, BUNDLES, SYNONYMS, *sorted(ITEMS_DIR.glob("*.yaml"))]
+    files = [REGIONS, DEPARTMENTS, HALLS, TAXONOMY, BUNDLES, SYNONYMS, *sorted(ITEMS_DIR.glob("*.yaml"))]
+    return [path for path in files if path.exists()]
 
 
 def fingerprint() -> str:
@@ -91,7 +94,8 @@ def load(*, force: bool = False, echo: Callable[[str], None] = log.info) -> bool
         _load_departments(print_)
         _load_halls(print_)
         _load_items(print_)
-        _load_bundles(print_)
+        if not os.environ.get("TONGBAN_DEMO_SKIP_BUNDLES"):
+            _load_bundles(print_)
         _load_synonyms(print_)
         _load_staff(print_)
         demo_dataset_mark(DATASET, current)
@@ -190,29 +194,41 @@ def _load_items(echo: Callable[[str], None]) -> None:
              if h.kind == "center"}
     created = updated = implemented = 0
     for raw in seed_items():
-        code = str(raw["code"])
-        elements, materials = item_elements(raw), item_materials(raw)
-        item = catalog_selectors.item_get_any(basic_code=code)
-        if item is None:
-            item = catalog_services.item_create(
-                actor=SYSTEM, basic_code=code, department_category=raw["department"], elements=elements,
-                materials=materials, theme_codes=raw["themes"], life_event_codes=raw.get("life_events") or [],
-                weight=int(raw.get("weight") or 0), is_demo=True)
-            catalog_services.item_publish(actor=SYSTEM, item=item, change_note="演示数据初始发布")
-            created += 1
-        elif item.current_version is None or catalog_services.version_elements(item.current_version) != elements \
-                or catalog_services.version_materials(item.current_version) != [
-                    {**m, "blank_form_url": "", "sample_url": ""} for m in materials]:
-            catalog_services.item_draft_start(actor=SYSTEM, item=item)
-            catalog_services.item_draft_update(actor=SYSTEM, item=item, elements=elements, materials=materials)
-            catalog_services.item_publish(actor=SYSTEM, item=item, change_note="演示数据更新")
-            updated += 1
-        item.refresh_from_db()
-        catalog_services.item_classify(actor=SYSTEM, item=item, theme_codes=raw["themes"],
-                                       life_event_codes=raw.get("life_events") or [],
-                                       weight=int(raw.get("weight") or 0))
-        implemented += _implement(item, raw, halls)
+        try:
+            created_, updated_, implemented_ = _load_item(raw, halls)
+        except ValidationFailed as error:
+            details = "；".join(issue.message for issue in error.issues)
+            raise ValidationFailed(f"{raw['code']} {raw['name']}：{error.message}{details}", issues=error.issues) from None
+        created += created_
+        updated += updated_
+        implemented += implemented_
     echo(f"事项：新增 {created}，更新 {updated}；实施清单新增 {implemented}")
+
+
+def _load_item(raw: dict[str, Any], halls: dict[str, Any]) -> tuple[int, int, int]:
+    """Create, or re-publish when its elements changed, one seed item; then its demo implementations."""
+    code = str(raw["code"])
+    elements, materials = item_elements(raw), item_materials(raw)
+    item = catalog_selectors.item_get_any(basic_code=code)
+    created = updated = 0
+    if item is None:
+        item = catalog_services.item_create(
+            actor=SYSTEM, basic_code=code, department_category=raw["department"], elements=elements,
+            materials=materials, theme_codes=raw["themes"], life_event_codes=raw.get("life_events") or [],
+            weight=int(raw.get("weight") or 0), is_demo=True)
+        catalog_services.item_publish(actor=SYSTEM, item=item, change_note="演示数据初始发布")
+        created = 1
+    elif item.current_version is None or catalog_services.version_elements(item.current_version) != elements \
+            or catalog_services.version_materials(item.current_version) != [
+                {**m, "blank_form_url": "", "sample_url": ""} for m in materials]:
+        catalog_services.item_draft_start(actor=SYSTEM, item=item)
+        catalog_services.item_draft_update(actor=SYSTEM, item=item, elements=elements, materials=materials)
+        catalog_services.item_publish(actor=SYSTEM, item=item, change_note="演示数据更新")
+        updated = 1
+    item.refresh_from_db()
+    catalog_services.item_classify(actor=SYSTEM, item=item, theme_codes=raw["themes"],
+                                   life_event_codes=raw.get("life_events") or [], weight=int(raw.get("weight") or 0))
+    return created, updated, _implement(item, raw, halls)
 
 
 def _implement(item: Any, raw: dict[str, Any], halls: dict[str, Any]) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -118,3 +118,20 @@ def staff_create(
     audit_record(action="directory.staff.create", actor=actor, target=Target(type="directory.staff",
                  id=str(staff.pk), label=name), detail={"roles": sorted(set(roles))})
     return staff
+
+
+def department_bulk_create_for_load(*, categories: Sequence[str], credit_code: Callable[[str, int], str]) -> int:
+    """Benchmark and load-test data: one department per category in every prefecture and county without one.
+
+    Bulk inserts (no per-row audit): only ``generate_catalog_load`` calls it, never a request.
+    """
+    regions = list(Region.objects.filter(level__in=[2, 3]))
+    existing = set(Department.objects.values_list("region_id", "category"))
+    rows = [
+        Department(name=f"{region.name}{category}（生成）", category=category, region=region,
+                   level=REGION_LEVEL_TO_EXERCISE[region.level], credit_code=credit_code(region.code, 500 + index),
+                   is_demo=True)
+        for region in regions for index, category in enumerate(categories) if (region.pk, category) not in existing
+    ]
+    Department.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -20,6 +20,7 @@ import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -344,7 +345,7 @@ class SearchIndex:
 
     # -------------------------------------------------------- querying
 
-    def search(self, query: str, *, allowed_item_ids: set[int] | None = None, audience: str | None = None,
+    def search(self, query: str, *, allowed_item_ids: AbstractSet[int] | None = None, audience: str | None = None,
                limit: int = 10, offset: int = 0) -> SearchOutcome:
         normalized = normalize(query or "")[:MAX_QUERY_CHARS]
         scores = self._score(normalized) if normalized else {}
@@ -352,7 +353,7 @@ class SearchIndex:
         hits = [self._hit(i, score, reasons) for i, score, reasons in ranked[offset:offset + max(limit, 0)]]
         return SearchOutcome(query=query, normalized=normalized, hits=hits, total=len(ranked))
 
-    def suggest(self, query: str, limit: int = 5, *, allowed_item_ids: set[int] | None = None,
+    def suggest(self, query: str, limit: int = 5, *, allowed_item_ids: AbstractSet[int] | None = None,
                 audience: str | None = None) -> list[str]:
         """Item names close to a query that found nothing (您是不是要找)."""
         normalized = normalize(query or "")[:MAX_QUERY_CHARS]
@@ -372,7 +373,7 @@ class SearchIndex:
         ranked = sorted(best, key=lambda i: (-best[i], -self._docs[i].weight, self._docs[i].code))
         return [self._docs[i].name for i in ranked[:limit]]
 
-    def popular(self, limit: int = 10, *, allowed_item_ids: set[int] | None = None,
+    def popular(self, limit: int = 10, *, allowed_item_ids: AbstractSet[int] | None = None,
                 audience: str | None = None) -> list[SearchHit]:
         """The most needed items (by weight), for a page with no hits."""
         docs = [i for i, d in enumerate(self._docs) if self._allowed(d, allowed_item_ids, audience)]
@@ -492,7 +493,7 @@ class SearchIndex:
     def _unit_weight(self, unit: Unit) -> float:
         return self._unit_idf.get(unit.key, self._rare_weight) if unit.key else self._initial_weight
 
-    def _rank(self, scores: dict[int, tuple[float, set[str]]], allowed_item_ids: set[int] | None,
+    def _rank(self, scores: dict[int, tuple[float, set[str]]], allowed_item_ids: AbstractSet[int] | None,
               audience: str | None) -> list[tuple[int, float, set[str]]]:
         kept = [(doc, points, reasons) for doc, (points, reasons) in scores.items()
                 if self._allowed(self._docs[doc], allowed_item_ids, audience)]
@@ -504,7 +505,7 @@ class SearchIndex:
         return kept
 
     @staticmethod
-    def _allowed(doc: SearchDocument, allowed_item_ids: set[int] | None, audience: str | None) -> bool:
+    def _allowed(doc: SearchDocument, allowed_item_ids: AbstractSet[int] | None, audience: str | None) -> bool:
         return (allowed_item_ids is None or doc.item_id in allowed_item_ids) and (not audience or
                                                                                    doc.audience == audience)
 
