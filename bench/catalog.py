@@ -74,16 +74,16 @@ def main() -> None:
     try:
         for _ in range(100):
             try:
-                if urlopen(f"{base}/readyz", timeout=2).status == 200:  # noqa: S310 - loopback only
+                if urlopen(f"{base}/readyz", timeout=2).status == 200:
                     break
             except OSError:
                 time.sleep(0.2)
-        listing = json.load(urlopen(f"{base}/api/v1/implementations?limit=1", timeout=30))  # noqa: S310
+        listing = json.load(urlopen(f"{base}/api/v1/implementations?limit=1", timeout=30))
         total = listing["count"]
         rng = random.Random(42)
         codes = []
         for offset in rng.sample(range(total), k=min(200, total)):
-            page = json.load(urlopen(f"{base}/api/v1/implementations?limit=1&offset={offset}", timeout=30))  # noqa: S310
+            page = json.load(urlopen(f"{base}/api/v1/implementations?limit=1&offset={offset}", timeout=30))
             codes.append(page["items"][0]["code"])
         scenarios = {
             "baseline: bare JSON endpoint": ["/api/v1/ping"],

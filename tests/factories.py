@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 
 from tongban.catalog import services as catalog_services
 from tongban.core.audit import SYSTEM
-from tongban.demo.loader import demo_credit_code
 from tongban.directory.models import Department, Region, Staff, StaffRoleAssignment
+from tongban.directory.services import demo_credit_code
 
 
 class RegionFactory(factory.django.DjangoModelFactory):

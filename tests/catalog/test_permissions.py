@@ -1,10 +1,10 @@
 import pytest
 
+from tests.factories import DepartmentFactory, make_staff, published_implementation, published_item, valid_elements
 from tongban.catalog import services
 from tongban.core.errors import NotPermitted
 from tongban.core.models import AuditEvent
 from tongban.directory.models import StaffRole
-from tests.factories import DepartmentFactory, make_staff, published_implementation, published_item, valid_elements
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,11 @@
 
 import pytest
 
+from tests.factories import MATERIALS, valid_elements
 from tongban.catalog import services
 from tongban.catalog.rules import RULES, check_implementation, check_item
 from tongban.core.audit import SYSTEM
 from tongban.core.errors import ValidationFailed
-from tests.factories import MATERIALS, valid_elements
 
 BAD = {
     "R01": ({"promised_limit_value": 0, "process": [{"name": "受理", "days": 0}]}, "case_type"),

@@ -1,10 +1,10 @@
 import pytest
 
+from tests.factories import MATERIALS, DepartmentFactory, published_implementation, published_item
 from tongban.catalog import selectors, services
 from tongban.catalog.models import ItemVersion
 from tongban.core.audit import SYSTEM
 from tongban.core.errors import Conflict, ValidationFailed
-from tests.factories import DepartmentFactory, MATERIALS, published_implementation, published_item
 
 pytestmark = pytest.mark.django_db
 

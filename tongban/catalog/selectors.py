@@ -263,7 +263,7 @@ def version_diff(*, old: ItemVersion, new: ItemVersion) -> VersionDiff:
     for name in ITEM_ELEMENT_FIELDS:
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
-            label = str(ItemVersion._meta.get_field(name).verbose_name)
+            label = str(getattr(ItemVersion._meta.get_field(name), "verbose_name", name))
             diff.changes.append(FieldChange(field=name, label=label, old=before, new=after))
     old_materials = {m.name: m for m in old.materials.all()}
     new_materials = {m.name: m for m in new.materials.all()}

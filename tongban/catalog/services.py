@@ -34,6 +34,7 @@ from tongban.core.errors import Conflict, NotPermitted, ValidationFailed
 from tongban.directory.interface import exercise_level_for_region_level
 from tongban.directory.selectors import StaffContext, department_get, staff_context_for_user
 
+
 @dataclass(frozen=True)
 class _Acting:
     """Who is acting, resolved once per service call."""

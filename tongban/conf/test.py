@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("TONGBAN_DEBUG", "1")
 
-from tongban.conf.settings import *  # noqa: E402, F403
+from tongban.conf.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_MODE = False

@@ -7,13 +7,14 @@ which :func:`audit_verify` (``manage.py audit_verify``) reports.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
-import functools
-from typing import Any, Callable, Iterator, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +27,14 @@ from tongban.core.models import AuditChainHead, AuditEvent, AuditOutcome
 GENESIS = "0" * 64
 
 __all__ = [
-    "Actor", "AuditOutcome", "SYSTEM", "Target", "actor_from_user", "atomic_service", "audit_record", "audit_verify",
+    "SYSTEM",
+    "Actor",
+    "AuditOutcome",
+    "Target",
+    "actor_from_user",
+    "atomic_service",
+    "audit_record",
+    "audit_verify",
     "denial",
 ]
 

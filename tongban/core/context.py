@@ -13,7 +13,8 @@ class RequestContext:
     request_id: str = ""
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("tongban_request", default=RequestContext())
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "tongban_request", default=RequestContext())  # noqa: B039 - the default is frozen
 
 
 def current_request_context() -> RequestContext:

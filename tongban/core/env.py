@@ -8,10 +8,11 @@ committed page matches.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-__all__ = ["EnvVar", "REGISTRY", "env"]
+__all__ = ["REGISTRY", "EnvVar", "env"]
 
 
 @dataclass(frozen=True)

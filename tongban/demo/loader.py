@@ -7,9 +7,9 @@ and when it has, existing rows are updated and new ones added, never duplicated.
 from __future__ import annotations
 
 import csv
-import os
 import hashlib
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ from django.db import transaction
 
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog import services as catalog_services
+from tongban.catalog.seed import ITEMS_DIR, UNIT, item_elements, item_materials, seed_items
 from tongban.core.audit import SYSTEM
-from tongban.core.errors import ValidationFailed
 from tongban.core.demo import demo_dataset_fingerprint, demo_dataset_mark
+from tongban.core.errors import ValidationFailed
 from tongban.directory import selectors as directory_selectors
 from tongban.directory import services as directory_services
 from tongban.directory.interface import StaffRole
@@ -34,7 +35,6 @@ REGIONS = ROOT / "directory" / "data" / "yunnan_regions.csv"
 DEPARTMENTS = ROOT / "directory" / "data" / "departments.yaml"
 HALLS = ROOT / "directory" / "data" / "halls.yaml"
 TAXONOMY = ROOT / "catalog" / "data" / "taxonomy.yaml"
-ITEMS_DIR = ROOT / "catalog" / "data" / "items"
 BUNDLES = ROOT / "catalog" / "data" / "bundles.yaml"
 SYNONYMS = ROOT / "search" / "data" / "synonyms.yaml"
 
@@ -44,7 +44,6 @@ DEMO_SITES = {"2": PROVINCE, "3": KUNMING, "4": COUNTY}
 # Where a body does not exist at a level, the body that carries its duty there.
 CATEGORY_FALLBACK = {"yaojian": "scjg"}
 NATURES = {"法定机关": "statutory", "授权组织": "authorised", "受委托组织": "entrusted", "企业": "enterprise"}
-UNIT = {"working_day": "working_day", "natural_day": "natural_day"}
 
 # Demo staff accounts (listed in README.md). Passwords are for the demo only.
 DEMO_STAFF = [
@@ -70,16 +69,6 @@ def fingerprint() -> str:
 def _yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
-
-
-def demo_credit_code(region_code: str, serial: int, *, enterprise: bool = False) -> str:
-    """A well-formed but fictitious unified social credit code for a demo body (GB 32100 + GB 11714)."""
-    org = f"{(int(region_code[:6]) * 7 + serial * 7919) % 10**8:08d}"
-    weights = [3, 7, 9, 10, 5, 8, 4, 2]
-    check = 11 - sum(int(d) * w for d, w in zip(org, weights, strict=True)) % 11
-    org += {10: "X", 11: "0"}.get(check, str(check))
-    body = ("91" if enterprise else "11") + region_code[:6] + org
-    return body + str(directory_services.uscc.calc_check_digit(body))
 
 
 def load(*, force: bool = False, echo: Callable[[str], None] = log.info) -> bool:
@@ -118,7 +107,7 @@ def _load_departments(echo: Callable[[str], None]) -> None:
             nature = NATURES.get(entry.get("nature", "法定机关"), "statutory")
             directory_services.department_upsert(
                 name=entry["names"][region_code], category=entry["category"], region_code=region_code,
-                credit_code=demo_credit_code(region_code, serial, enterprise=nature == "enterprise"),
+                credit_code=directory_services.demo_credit_code(region_code, serial, enterprise=nature == "enterprise"),
                 nature=nature, is_demo=True)
             count += 1
     echo(f"部门：{count} 个")
@@ -134,57 +123,6 @@ def _load_halls(echo: Callable[[str], None]) -> None:
                                                    categories=tuple(w.get("categories") or ())) for w in
                      hall.get("windows", [])])
     echo(f"大厅：{len(halls)} 个")
-
-
-def item_elements(raw: dict[str, Any]) -> dict[str, Any]:
-    """Map one item of the seed YAML to ItemVersion elements."""
-    fee = raw.get("fee") or {}
-    result = raw.get("result") or {}
-    legal, promised = raw["legal_limit"], raw["promised_limit"]
-    return {
-        "name": raw["name"], "item_type": str(raw["item_type"]), "audience": raw["audience"],
-        "service_objects": [str(s) for s in raw["service_objects"]],
-        "exercise_levels": [str(level) for level in raw["levels"]],
-        "legal_basis": raw["legal_basis"], "acceptance_conditions": raw["acceptance_conditions"].strip(),
-        "process": [{"name": s["name"], "days": int(s["days"])} for s in raw["process"]],
-        "case_type": str(raw["case_type"]),
-        "legal_limit_value": int(legal["value"]), "legal_limit_unit": UNIT[legal.get("unit", "working_day")],
-        "legal_limit_note": legal.get("note") or "",
-        "promised_limit_value": int(promised["value"]),
-        "promised_limit_unit": UNIT[promised.get("unit", "working_day")],
-        "promised_limit_note": promised.get("note") or "",
-        "joint_agencies": raw.get("joint_agencies") or "", "intermediary": raw.get("intermediary") or "",
-        "quantity_limit": raw.get("quantity_limit") or "",
-        "result_name": result.get("name") or "", "result_type": result.get("type") or "",
-        "result_sample": result.get("sample") or "",
-        "fee_charged": bool(fee.get("charged")), "fee_basis": fee.get("basis") or "",
-        "fee_items": [{"name": f["name"], "standard": str(f["standard"])} for f in fee.get("items") or []],
-        "scope": raw.get("scope") or "无", "handling_forms": [str(f) for f in raw.get("handling_forms") or []],
-        "special_procedures": raw.get("special_procedures") or "",
-        "supports_appointment": bool(raw.get("appointment")),
-        "supports_online_payment": bool(raw.get("online_payment")),
-        "supports_express": bool(raw.get("express")), "supports_online": bool(raw.get("online")),
-        "online_depth": int(raw["online_depth"]), "visit_count": int(raw["visit_count"]),
-        "visit_reason": raw.get("visit_reason") or "", "min_assurance": raw["min_assurance"],
-        "faqs": [{"q": f["q"], "a": f["a"]} for f in raw.get("faqs") or []],
-        "keywords": [str(k) for k in raw.get("keywords") or []],
-    }
-
-
-def item_materials(raw: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {"name": m["name"], "issuer": m.get("issuer") or "", "original_count": int(m.get("original") or 0),
-         "copy_count": int(m.get("copies") or 0), "required": bool(m.get("required", True)),
-         "note": m.get("note") or "", "license_type": m.get("license_type") or ""}
-        for m in raw.get("materials") or []
-    ]
-
-
-def seed_items() -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for path in sorted(ITEMS_DIR.glob("*.yaml")):
-        items.extend(_yaml(path) or [])
-    return items
 
 
 def _load_items(echo: Callable[[str], None]) -> None:

@@ -38,7 +38,7 @@ def staff_context_for_user(user: object) -> StaffContext | None:
     staff = (
         Staff.objects.select_related("department__region")
         .prefetch_related("roles")
-        .filter(user_id=getattr(user, "pk", None), is_active=True)
+        .filter(user_id=user.pk, is_active=True)  # type: ignore[attr-defined]
         .first()
     )
     if staff is None:

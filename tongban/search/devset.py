@@ -6,6 +6,7 @@ Used by tests/search/test_devset.py and `manage.py search_eval`; needs no databa
 from __future__ import annotations
 
 import time
+from functools import cache
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,13 +50,18 @@ def _read(path: Path) -> Any:
         return yaml.safe_load(handle)
 
 
+@cache
+def _seed_items() -> list[dict[str, Any]]:
+    return loader.seed_items()
+
+
 def seed_documents() -> list[ItemSearchDocument]:
     """The seed items as the index would see them once published; ids are positions in the seed files."""
     taxonomy = _read(loader.TAXONOMY)
     themes = {t["code"]: t["name"] for t in taxonomy["themes"]}
     events = {e["code"]: e["name"] for e in taxonomy["life_events"]}
     documents = []
-    for item_id, raw in enumerate(loader.seed_items(), start=1):
+    for item_id, raw in enumerate(_seed_items(), start=1):
         elements = loader.item_elements(raw)
         documents.append(ItemSearchDocument(
             item_id=item_id, code=str(raw["code"]), name=elements["name"], audience=elements["audience"],
@@ -71,7 +77,7 @@ def seed_documents() -> list[ItemSearchDocument]:
 def seed_synonyms() -> dict[str, str]:
     """Item keywords pointing at their item, overridden by synonyms.yaml: what the demo loader stores."""
     pairs: dict[str, str] = {}
-    for raw in loader.seed_items():
+    for raw in _seed_items():
         for keyword in raw.get("keywords") or []:
             pairs.setdefault(str(keyword), raw["name"])
     if loader.SYNONYMS.exists():
@@ -88,9 +94,10 @@ def load_cases(path: Path = DEVSET) -> list[DevCase]:
 def evaluate(cases: Sequence[DevCase], documents: Sequence[ItemSearchDocument] | None = None,
              synonyms: dict[str, str] | None = None) -> Evaluation:
     """Build the index (from the seed files unless given) and run every case against it."""
+    documents = seed_documents() if documents is None else documents
+    synonyms = seed_synonyms() if synonyms is None else synonyms
     started = time.perf_counter()
-    index = SearchIndex.build(seed_documents() if documents is None else documents,
-                              seed_synonyms() if synonyms is None else synonyms)
+    index = SearchIndex.build(documents, synonyms)
     built = time.perf_counter()
     found = reciprocal = 0.0
     misses: list[Miss] = []

@@ -69,8 +69,9 @@ TERM_UNITS_WEIGHT = 6.0
 FUZZY_WEIGHT = 3.0
 EXACT_NAME_BONUS = 6.0
 BM25_K1, BM25_B = 1.2, 0.75
-FUZZY_CUTOFF = 65.0
+FUZZY_CUTOFF = 72.0
 RELATIVE_CUTOFF = 0.3
+POPULARITY_BOOST = 0.08  # an item of weight 100 scores 8 % more than one of weight 0: near ties go to the popular
 MIN_SCORE = 0.5
 
 # Credit of one aligned unit: same character; same pinyin (homophone typo); confusable pinyin; typed pinyin.
@@ -317,6 +318,7 @@ class SearchIndex:
         total = len(self._docs)
         self._postings = dict(postings)
         self._idf = {t: _idf(total, len({i for i, _, _ in rows})) for t, rows in postings.items()}
+        self._unknown_idf = _idf(total, 1)
 
     def _index_units(self, terms: list[dict[str, str]]) -> None:
         texts = [(i, "name", n) for i, n in enumerate(self._names) if n]
@@ -425,7 +427,7 @@ class SearchIndex:
 
     def _bm25(self, tokens: list[str]) -> Iterable[tuple[int, str, float]]:
         """Per document and field: weighted BM25 as a share of the query's information (sum of idf)."""
-        total_idf = sum(self._idf.get(t, 0.0) for t in tokens)
+        total_idf = sum(self._idf.get(t, self._unknown_idf) for t in tokens)  # words no item has count too
         if not total_idf:
             return
         for token in tokens:
@@ -495,7 +497,8 @@ class SearchIndex:
 
     def _rank(self, scores: dict[int, tuple[float, set[str]]], allowed_item_ids: AbstractSet[int] | None,
               audience: str | None) -> list[tuple[int, float, set[str]]]:
-        kept = [(doc, points, reasons) for doc, (points, reasons) in scores.items()
+        kept = [(doc, points * (1 + POPULARITY_BOOST * self._docs[doc].weight / 100), reasons)
+                for doc, (points, reasons) in scores.items()
                 if self._allowed(self._docs[doc], allowed_item_ids, audience)]
         if not kept:
             return []

@@ -189,4 +189,4 @@ class ImplementationDraftForm(forms.Form):
     consult_phone = forms.CharField(label=_l("咨询电话"), max_length=64)
     supervise_phone = forms.CharField(label=_l("监督投诉电话"), max_length=64)
     local_fee_note = forms.CharField(label=_l("地方收费说明"), required=False, max_length=500)
-    online_url = forms.URLField(label=_l("网办地址"), required=False, max_length=300)
+    online_url = forms.URLField(label=_l("网办地址"), required=False, max_length=300, assume_scheme="https")

@@ -34,8 +34,14 @@ class BundleMember(models.Model):
         ordering = ["bundle", "position"]
         constraints = [models.UniqueConstraint(fields=["bundle", "item"], name="bundle_member_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.bundle_id}:{self.item_id}"
+
 
 class CatalogRevision(models.Model):
     """One row whose counter rises on every change visible to citizens; caches (search) key on it."""
 
     value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)

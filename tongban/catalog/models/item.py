@@ -18,7 +18,6 @@ from tongban.catalog.models.codes import (
     Scope,
 )
 
-
 # Element fields of a version, in the order of GB/T 39046 table 4 (versioning, diff and the loader use them).
 ITEM_ELEMENT_FIELDS = [
     "name", "item_type", "audience", "service_objects", "exercise_levels", "legal_basis", "acceptance_conditions",

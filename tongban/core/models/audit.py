@@ -51,6 +51,9 @@ class AuditEvent(models.Model):  # 审计日志记录
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.outcome}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("audit events are append-only")
@@ -58,9 +61,6 @@ class AuditEvent(models.Model):  # 审计日志记录
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("audit events are append-only")
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.outcome}"
 
 
 class AuditChainHead(models.Model):
@@ -74,3 +74,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"{self.last_seq}"

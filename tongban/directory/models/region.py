@@ -29,12 +29,12 @@ class Region(models.Model):  # 行政区划
         verbose_name_plural = _("行政区划")
         ordering = ["code"]
 
+    def __str__(self) -> str:
+        return self.name
+
     def save(self, *args: object, **kwargs: object) -> None:
         self.prefix = self.code[: PREFIX_LENGTH[self.level]]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def gb2260(self) -> str:

@@ -36,3 +36,6 @@ class StaffRoleAssignment(models.Model):
         verbose_name = _("角色分配")
         verbose_name_plural = _("角色分配")
         constraints = [models.UniqueConstraint(fields=["staff", "role"], name="staff_role_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id}:{self.role}"

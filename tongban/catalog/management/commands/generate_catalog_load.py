@@ -18,10 +18,9 @@ from django.utils import timezone
 from tongban.catalog.models import CatalogStatus, Implementation, ImplementationVersion, Item, ItemVersion
 from tongban.catalog.models.item import ITEM_ELEMENT_FIELDS
 from tongban.catalog.services import _bump_revision, implementation_code
-from tongban.demo.loader import demo_credit_code
 from tongban.directory.interface import exercise_level_for_region_level
 from tongban.directory.selectors import department_list
-from tongban.directory.services import department_bulk_create_for_load
+from tongban.directory.services import demo_credit_code, department_bulk_create_for_load
 
 
 class Command(BaseCommand):
@@ -55,6 +54,7 @@ class Command(BaseCommand):
         now = timezone.now()
         for item in items:
             version = item.current_version
+            assert version is not None
             for department in by_category.get(item.department_category, []):
                 if (item.pk, department.pk) in existing or count >= target:
                     continue
@@ -72,11 +72,11 @@ class Command(BaseCommand):
                     promised_limit_unit=version.promised_limit_unit, address=f"{department.region.name}政务服务中心",
                     hours="周一至周五 9:00-17:00", consult_phone="0871-00000000", supervise_phone="12345"))
         Implementation.objects.bulk_create(rows, batch_size=2000)
-        for version in versions:
-            version.implementation_id = version.implementation.pk
+        for impl_version in versions:
+            impl_version.implementation_id = impl_version.implementation.pk
         ImplementationVersion.objects.bulk_create(versions, batch_size=2000)
-        for impl, version in zip(rows, versions, strict=True):
-            impl.current_version = version
+        for impl, impl_version in zip(rows, versions, strict=True):
+            impl.current_version = impl_version
         Implementation.objects.bulk_update(rows, ["current_version"], batch_size=2000)
         _bump_revision()
         self.stdout.write(f"generated {made} departments, {len(items) - len(seeds)} item copies and {len(rows)} "
