@@ -403,7 +403,7 @@ def implementation_validate(*, implementation: Implementation) -> list[rules.Iss
 @atomic_service
 def implementation_publish(*, actor: Any, implementation: Implementation, change_note: str = "") -> ImplementationVersion:
     acting = _resolve(actor)
-    impl = Implementation.objects.select_for_update().select_related("item__current_version").get(
+    impl = Implementation.objects.select_for_update(of=("self",)).select_related("item__current_version").get(
         pk=implementation.pk)
     _require_impl_editor(acting, impl.department_id, "catalog.implementation.publish", _impl_target(impl))
     draft = _impl_draft_of(impl)

@@ -77,6 +77,8 @@ MIN_SCORE = 0.5
 # Credit of one aligned unit: same character; same pinyin (homophone typo); confusable pinyin; typed pinyin.
 CREDIT_CHAR, CREDIT_HOMOPHONE, CREDIT_CONFUSABLE = 1.0, 0.75, 0.55
 CREDIT_TYPED, CREDIT_TYPED_CONFUSABLE, CREDIT_INITIAL = 0.9, 0.6, 0.6
+PART_WORD_FACTOR = 0.8  # a run that starts or ends inside a word of the name (sfz in 教师资格) counts less
+SYNONYM_SLACK = 2  # a synonym of three or more characters still counts with this many characters inside it
 
 _converter = opencc.OpenCC("t2s")
 _tokenizer = jieba.Tokenizer()
@@ -238,6 +240,22 @@ def _tokens(text: str) -> list[str]:
     return _tokenizer.lcut_for_search(text, HMM=False) if text else []
 
 
+def _word_bounds(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """Where the words of a name begin and end: the longest words tiling it, and the words inside those.
+
+    居民身份证申领 → 居民身份证|申领 and 居民, 身份, 身份证 inside; 教师资格认定 → 教师|资格|认定, not 师资 across them.
+    """
+    words = [(start, end) for _, start, end in _tokenizer.tokenize(text, mode="search", HMM=False)
+             if end - start < len(text)]
+    tiles, position = [], 0
+    while position < len(text):
+        end = max((e for s, e in words if s == position), default=position + 1)
+        tiles.append((position, end))
+        position = end
+    kept = tiles + [(s, e) for s, e in words if any(ts <= s and e <= te for ts, te in tiles)]
+    return frozenset(s for s, _ in kept), frozenset(e for _, e in kept)
+
+
 def _add_words(words: Iterable[str]) -> None:
     with _tokenizer_lock:
         for word in words:
@@ -258,6 +276,8 @@ class _Surface:
     text: str
     units: tuple[Unit, ...]
     weights: tuple[float, ...]
+    starts: frozenset[int]  # where its words (jieba, search mode) begin
+    ends: frozenset[int]  # and end
 
 
 @dataclass(slots=True)
@@ -332,8 +352,10 @@ class SearchIndex:
         self._unit_idf = {key: _idf(total, n) for key, n in df.items()}
         self._rare_weight = _idf(total, 1)
         self._initial_weight = sum(self._unit_idf.values()) / len(self._unit_idf) if self._unit_idf else 1.0
-        self._surfaces = [_Surface(doc, kind, text, u, tuple(self._unit_idf[x.key] for x in u))
-                          for (doc, kind, text), u in zip(texts, units, strict=True)]
+        self._surfaces = []
+        for (doc, kind, text), u in zip(texts, units, strict=True):
+            starts, ends = _word_bounds(text)
+            self._surfaces.append(_Surface(doc, kind, text, u, tuple(self._unit_idf[x.key] for x in u), starts, ends))
         self._pair_postings: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         self._initial_postings: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         self._char_postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -392,7 +414,8 @@ class SearchIndex:
                 entry[1].add(reason)
 
         tokens = [t for t in dict.fromkeys(_tokens(normalized)) if t not in STOPWORDS]
-        expansions = [c for t, c in self._synonyms.items() if t in normalized and c not in normalized]
+        expansions = [c for t, c in self._synonyms.items() if c not in normalized and (
+            t in normalized or len(t) >= 3 and _loosely_in(t, normalized))]
         expansion_tokens = [t for t in dict.fromkeys(tok for c in expansions for tok in _tokens(c))
                             if t not in STOPWORDS and t not in tokens]
         for doc, field_name, points in self._bm25(tokens):
@@ -442,8 +465,8 @@ class SearchIndex:
         """Surfaces sharing runs of units with the query: surface -> (query coverage, surface coverage, exact).
 
         Coverage weighs each unit by how rare its sound is, so a shared 登记 counts less than a shared 结婚.
-        A run is two or more units (one for a one-character query); runs of typed initials shorter than three
-        count only when they are the whole query.
+        A run is two or more units (one for a one-character query); a run of typed initials only counts when it
+        is the whole query. A run that cuts through a word of the surface counts less.
         """
         if len(units) == 1:
             unit = units[0]
@@ -454,12 +477,15 @@ class SearchIndex:
             runs = self._runs(units)
         matched: dict[int, dict[int, tuple[float, int]]] = defaultdict(dict)  # surface -> query pos -> (credit, j)
         for (s_idx, diagonal), run in runs.items():
-            if len(run) < min(3, len(units)) and all(not units[i].syllable for i in run):
+            if len(run) < len(units) and all(not units[i].syllable for i in run):
                 continue
-            best = matched[s_idx]
-            for i, credit in run.items():
-                if credit > best.get(i, (0.0, 0))[0]:
-                    best[i] = (credit, i + diagonal)
+            surface, best = self._surfaces[s_idx], matched[s_idx]
+            for segment in _segments(sorted(run)):
+                whole_words = segment[0] + diagonal in surface.starts and segment[-1] + diagonal + 1 in surface.ends
+                for i in segment:
+                    credit = run[i] if whole_words else run[i] * PART_WORD_FACTOR
+                    if credit > best.get(i, (0.0, 0))[0]:
+                        best[i] = (credit, i + diagonal)
         query_weights = [self._unit_weight(u) for u in units]
         query_total = sum(query_weights)
         result = {}
@@ -470,7 +496,7 @@ class SearchIndex:
                 on_surface[j] = max(on_surface.get(j, 0.0), credit)
             query_cover = sum(credit * query_weights[i] for i, (credit, _) in positions.items()) / query_total
             surface_cover = sum(c * surface.weights[j] for j, c in on_surface.items()) / sum(surface.weights)
-            exact = all(credit == CREDIT_CHAR for credit, _ in positions.values())
+            exact = all(credit in (CREDIT_CHAR, CREDIT_CHAR * PART_WORD_FACTOR) for credit, _ in positions.values())
             result[s_idx] = (query_cover, surface_cover, exact)
         return result
 
@@ -522,6 +548,32 @@ class SearchIndex:
 REASONS = ("name", "keyword", "synonym", "pinyin", "initials", "fuzzy", "result", "theme", "material")
 _FIELD_REASONS = {"name": "name", "keywords": "keyword", "result": "result", "taxonomy": "theme",
                   "materials": "material"}
+
+
+def _segments(positions: list[int]) -> list[list[int]]:
+    """Sorted positions cut into runs of consecutive ones: [1, 2, 5] → [[1, 2], [5]]."""
+    segments: list[list[int]] = []
+    for position in positions:
+        if segments and segments[-1][-1] == position - 1:
+            segments[-1].append(position)
+        else:
+            segments.append([position])
+    return segments
+
+
+def _loosely_in(term: str, text: str) -> bool:
+    """The term's characters in order within a short stretch of text: 开公司 in 开个公司, 办结婚证 in 办理结婚证."""
+    start = text.find(term[0])
+    while start != -1:
+        position, stop = start, start + len(term) + SYNONYM_SLACK
+        for ch in term[1:]:
+            position = text.find(ch, position + 1, stop)
+            if position == -1:
+                break
+        else:
+            return True
+        start = text.find(term[0], start + 1)
+    return False
 
 
 def _idf(total: int, frequency: int) -> float:
