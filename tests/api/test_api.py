@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tongban.api.urls import api
 from tests.factories import DepartmentFactory, published_implementation, published_item
+from tongban.api.urls import api
 
 pytestmark = pytest.mark.django_db
 

@@ -50,6 +50,10 @@ def _required() -> bool:
     return os.environ.get("TONGBAN_REQUIRE_BROWSER") == "1"
 
 
+if sync_playwright is None and not _required():
+    collect_ignore_glob = ["test_*.py"]  # they import playwright; nothing to run without it
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     missing = _browser_missing()
@@ -216,10 +220,11 @@ def nojs_page(new_page: MakePage) -> Page:
     return new_page(javascript=False)
 
 
-def item_names(page: Page, scope: str = "main") -> list[str]:
-    """The item names a person sees in the lists of ``scope``, in order."""
-    return [name.strip() for name in page.locator(f"{scope} ul.items .name").all_inner_texts()]
+def item_names(page: Page, lists: str = "main ul.items") -> list[str]:
+    """The item names in the item lists matched by ``lists``, in order."""
+    return [name.strip() for name in page.locator(f"{lists} > li .name").all_inner_texts()]
 
 
-def visible_item_names(page: Page, scope: str = "main") -> list[str]:
-    return [n.strip() for n in page.locator(f"{scope} ul.items li:visible .name").all_inner_texts()]
+def visible_item_names(page: Page, lists: str = "main ul.items") -> list[str]:
+    """Only those a person can actually see (not hidden by CSS)."""
+    return [name.strip() for name in page.locator(f"{lists} > li:visible .name").all_inner_texts()]

@@ -1,10 +1,10 @@
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from tests.factories import DepartmentFactory, published_implementation, published_item
 from tongban.catalog import services
 from tongban.core.audit import SYSTEM
-from tests.factories import DepartmentFactory, published_implementation, published_item
 
 pytestmark = pytest.mark.django_db
 

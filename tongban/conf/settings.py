@@ -82,6 +82,7 @@ ROOT_URLCONF = "tongban.conf.urls"
 WSGI_APPLICATION = "tongban.conf.wsgi.application"
 AUTH_USER_MODEL = "identity.User"
 LOGIN_URL = "web:staff_login"
+LOGIN_REDIRECT_URL = "web:staff_home"
 
 TEMPLATES = [
     {

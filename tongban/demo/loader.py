@@ -27,6 +27,7 @@ from tongban.directory import selectors as directory_selectors
 from tongban.directory import services as directory_services
 from tongban.directory.interface import StaffRole
 from tongban.search import services as search_services
+from tongban.search.seed import SYNONYMS, seed_synonyms
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ DEPARTMENTS = ROOT / "directory" / "data" / "departments.yaml"
 HALLS = ROOT / "directory" / "data" / "halls.yaml"
 TAXONOMY = ROOT / "catalog" / "data" / "taxonomy.yaml"
 BUNDLES = ROOT / "catalog" / "data" / "bundles.yaml"
-SYNONYMS = ROOT / "search" / "data" / "synonyms.yaml"
 
 DATASET = "yunnan-demo"
 PROVINCE, KUNMING, COUNTY = "530000000000", "530100000000", "530126000000"
@@ -213,13 +213,7 @@ def _load_bundles(echo: Callable[[str], None]) -> None:
 
 
 def _load_synonyms(echo: Callable[[str], None]) -> None:
-    pairs: dict[str, str] = {}
-    for raw in seed_items():
-        for keyword in raw.get("keywords") or []:
-            pairs.setdefault(str(keyword), raw["name"])
-    if SYNONYMS.exists():
-        for term, canonical in (_yaml(SYNONYMS) or {}).items():
-            pairs[str(term)] = str(canonical)
+    pairs = seed_synonyms(seed_items())
     written = search_services.synonym_load(pairs=pairs)
     echo(f"同义词：{len(pairs)} 条（写入 {written} 条）")
 

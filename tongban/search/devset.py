@@ -1,4 +1,4 @@
-"""The search development set (检索评测集): the index built from the seed files, scored with recall@5 and MRR@10.
+"""The search development set (检索评测集): an index built from the seed files, scored with recall@5 and MRR@10.
 
 Used by tests/search/test_devset.py and `manage.py search_eval`; needs no database.
 """
@@ -6,18 +6,18 @@ Used by tests/search/test_devset.py and `manage.py search_eval`; needs no databa
 from __future__ import annotations
 
 import time
-from functools import cache
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+import tongban.catalog
 from tongban.catalog.selectors import ItemSearchDocument
-from tongban.demo import loader
 from tongban.search.engine import SearchIndex
 
+CATALOG_DATA = Path(tongban.catalog.__file__).resolve().parent / "data"
 DEVSET = Path(__file__).resolve().parents[2] / "tests" / "search" / "devset.yaml"
 
 
@@ -35,7 +35,7 @@ class Miss:
     top: tuple[str, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evaluation:
     recall_at_5: float
     mrr_at_10: float
@@ -47,42 +47,25 @@ class Evaluation:
 
 def _read(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)  # noqa: S506
 
 
-@cache
-def _seed_items() -> list[dict[str, Any]]:
-    return loader.seed_items()
-
-
-def seed_documents() -> list[ItemSearchDocument]:
-    """The seed items as the index would see them once published; ids are positions in the seed files."""
-    taxonomy = _read(loader.TAXONOMY)
+def seed_documents(items: Sequence[Mapping[str, Any]]) -> list[ItemSearchDocument]:
+    """Seed items as the index would see them once published; ids are their positions in the list."""
+    taxonomy = _read(CATALOG_DATA / "taxonomy.yaml")
     themes = {t["code"]: t["name"] for t in taxonomy["themes"]}
     events = {e["code"]: e["name"] for e in taxonomy["life_events"]}
-    documents = []
-    for item_id, raw in enumerate(_seed_items(), start=1):
-        elements = loader.item_elements(raw)
-        documents.append(ItemSearchDocument(
-            item_id=item_id, code=str(raw["code"]), name=elements["name"], audience=elements["audience"],
-            weight=int(raw.get("weight") or 0), keywords=tuple(elements["keywords"]),
+    return [
+        ItemSearchDocument(
+            item_id=item_id, code=str(raw["code"]), name=raw["name"], audience=raw["audience"],
+            weight=int(raw.get("weight") or 0), keywords=tuple(str(k) for k in raw.get("keywords") or ()),
             themes=tuple(themes[c] for c in raw["themes"]),
             life_events=tuple(events[c] for c in raw.get("life_events") or ()),
-            department_category=raw["department"], result_name=elements["result_name"],
-            materials=tuple(m["name"] for m in loader.item_materials(raw)),
-        ))
-    return documents
-
-
-def seed_synonyms() -> dict[str, str]:
-    """Item keywords pointing at their item, overridden by synonyms.yaml: what the demo loader stores."""
-    pairs: dict[str, str] = {}
-    for raw in _seed_items():
-        for keyword in raw.get("keywords") or []:
-            pairs.setdefault(str(keyword), raw["name"])
-    if loader.SYNONYMS.exists():
-        pairs.update({str(t): str(c) for t, c in (_read(loader.SYNONYMS) or {}).items()})
-    return pairs
+            department_category=raw["department"], result_name=(raw.get("result") or {}).get("name") or "",
+            materials=tuple(m["name"] for m in raw.get("materials") or ()),
+        )
+        for item_id, raw in enumerate(items, start=1)
+    ]
 
 
 def load_cases(path: Path = DEVSET) -> list[DevCase]:
@@ -91,11 +74,9 @@ def load_cases(path: Path = DEVSET) -> list[DevCase]:
             for r in _read(path)]
 
 
-def evaluate(cases: Sequence[DevCase], documents: Sequence[ItemSearchDocument] | None = None,
-             synonyms: dict[str, str] | None = None) -> Evaluation:
-    """Build the index (from the seed files unless given) and run every case against it."""
-    documents = seed_documents() if documents is None else documents
-    synonyms = seed_synonyms() if synonyms is None else synonyms
+def evaluate(cases: Sequence[DevCase], documents: Sequence[ItemSearchDocument],
+             synonyms: Mapping[str, str]) -> Evaluation:
+    """Build the index and run every case against it."""
     started = time.perf_counter()
     index = SearchIndex.build(documents, synonyms)
     built = time.perf_counter()
@@ -104,8 +85,7 @@ def evaluate(cases: Sequence[DevCase], documents: Sequence[ItemSearchDocument] |
     for case in cases:
         names = [h.name for h in index.search(case.query, limit=10).hits]
         rank = next((n for n, name in enumerate(names, start=1) if name in case.expected), None)
-        if rank is not None:
-            reciprocal += 1 / rank
+        reciprocal += 1 / rank if rank else 0.0
         if rank is not None and rank <= 5:
             found += 1
         else:

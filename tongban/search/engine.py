@@ -1,7 +1,7 @@
 """In-memory item search (事项搜索): finds what people mean, not only what officials write.
 
 Pure Python over plain data, no Django: `tongban.search.selectors` builds one index per process from
-`ItemSearchDocument`s and the synonym table. A query is matched in four ways, strongest first:
+`ItemSearchDocument`s and the synonym table. A query is matched in four ways whose points add up:
 
 * words — jieba (search mode) tokens scored BM25-style per field, name ≫ keywords/synonyms > result > themes > materials;
 * units — the query's characters aligned with item names, keywords and synonym terms one Chinese character (or
@@ -9,6 +9,9 @@ Pure Python over plain data, no Django: `tongban.search.selectors` builds one in
   pinyin confusable in Yunnan/southwestern Mandarin (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing) less again;
 * synonyms — a colloquial term in the query (上户口) adds the official term (出生登记) to the query;
 * near misses — rapidfuzz on names and keywords for wrong characters that do not even sound alike (户口薄).
+
+Exact characters earn more than sounds, so 税费缴纳 stays above 水费缴纳 for "税费缴纳". An item's popularity
+weight adds up to POPULARITY_BOOST and breaks ties; hits far below the best match are dropped.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from rapidfuzz import fuzz, process
 jieba.setLogLevel(logging.WARNING)
 
 MAX_QUERY_CHARS = 40
+MAX_INITIALS = 10
 
 # Toneless pinyin syllables (ü written v), for splitting typed pinyin like "shenfenzheng".
 SYLLABLES = frozenset("""
@@ -70,9 +74,10 @@ FUZZY_WEIGHT = 3.0
 EXACT_NAME_BONUS = 6.0
 BM25_K1, BM25_B = 1.2, 0.75
 FUZZY_CUTOFF = 72.0
+SUGGEST_TEXT_CUTOFF, SUGGEST_SOUND_CUTOFF = 50.0, 60.0  # rapidfuzz ratio of 您是不是要找 candidates
 RELATIVE_CUTOFF = 0.3
 POPULARITY_BOOST = 0.08  # an item of weight 100 scores 8 % more than one of weight 0: near ties go to the popular
-MIN_SCORE = 0.5
+MIN_SCORE = 1.5
 
 # Credit of one aligned unit: same character; same pinyin (homophone typo); confusable pinyin; typed pinyin.
 CREDIT_CHAR, CREDIT_HOMOPHONE, CREDIT_CONFUSABLE = 1.0, 0.75, 0.55
@@ -81,7 +86,7 @@ PART_WORD_FACTOR = 0.8  # a run that starts or ends inside a word of the name (s
 SYNONYM_SLACK = 2  # a synonym of three or more characters still counts with this many characters inside it
 
 _converter = opencc.OpenCC("t2s")
-_tokenizer = jieba.Tokenizer()
+_tokenizer = jieba.Tokenizer()  # our own, so item names never leak into other users of jieba; loads on first use
 _tokenizer_lock = threading.Lock()
 _known_words: set[str] = set()
 
@@ -167,9 +172,9 @@ class Unit:
 
 @lru_cache(maxsize=4096)
 def _han_units(run: str) -> tuple[Unit, ...]:
-    syllables = lazy_pinyin(run, errors=lambda chars: list(chars))
-    if len(syllables) != len(run):
-        syllables = [lazy_pinyin(ch, errors=lambda chars: list(chars))[0] for ch in run]
+    syllables = lazy_pinyin(run)
+    if len(syllables) != len(run):  # characters without pinyin come back joined
+        syllables = [lazy_pinyin(ch)[0] for ch in run]
     return tuple(Unit(ch, s, _initial_of(s)) for ch, s in zip(run, syllables, strict=True))
 
 
@@ -191,12 +196,13 @@ def text_units(text: str) -> tuple[Unit, ...]:
 def split_pinyin(letters: str) -> tuple[Unit, ...] | None:
     """Typed pinyin as units: whole syllables where possible, else initials ('sfz', 'shenfz'); None if neither."""
     n = len(letters)
-    best: list[tuple[int, list[Unit]] | None] = [None] * (n + 1)
-    best[0] = (0, [])
+    best: list[tuple[int, tuple[Unit, ...]] | None] = [None] * (n + 1)  # cheapest reading of letters[:i]
+    best[0] = (0, ())
     for i in range(n):
-        if best[i] is None:
+        entry = best[i]
+        if entry is None:
             continue
-        cost, units = best[i]  # type: ignore[misc]
+        cost, units = entry
         for j in range(i + 1, min(n, i + 6) + 1):
             piece = letters[i:j]
             if piece in SYLLABLES:
@@ -205,18 +211,26 @@ def split_pinyin(letters: str) -> tuple[Unit, ...] | None:
                 unit, step = Unit("", "", piece), 3
             else:
                 continue
-            if best[j] is None or cost + step < best[j][0]:  # type: ignore[index]
-                best[j] = (cost + step, [*units, unit])
-    return tuple(best[n][1]) if best[n] is not None else None  # type: ignore[index]
+            current = best[j]
+            if current is None or cost + step < current[0]:
+                best[j] = (cost + step, (*units, unit))
+    last = best[n]
+    return last[1] if last is not None else None
 
 
-def query_units(normalized: str) -> tuple[Unit, ...]:
-    """Units of a query: runs of Latin letters that read as pinyin become syllables or initials."""
+def query_readings(normalized: str) -> list[tuple[Unit, ...]]:
+    """Ways to read a query as units. Runs of Latin letters that read as pinyin become syllables, else initials;
+    a short all-letter query is also read as initials only ('ydjyba' is 异地就医备案, not y-d-j-y + 'ba')."""
     units: list[Unit] = []
     for run in re.findall(r"[a-z]+|[^a-z]+", normalized):
         typed = split_pinyin(run) if run[0].isascii() and run[0].isalpha() else None
         units.extend(typed if typed is not None else text_units(run))
-    return tuple(units)
+    readings = [tuple(units)]
+    if normalized.isascii() and normalized.isalpha() and 2 <= len(normalized) <= MAX_INITIALS:
+        initials = tuple(Unit("", "", letter) for letter in normalized)
+        if initials != readings[0]:
+            readings.append(initials)
+    return readings
 
 
 def unit_credit(query: Unit, target: Unit) -> float:
@@ -257,6 +271,7 @@ def _word_bounds(text: str) -> tuple[frozenset[int], frozenset[int]]:
 
 
 def _add_words(words: Iterable[str]) -> None:
+    """Teach the shared tokenizer the catalogue's words; words are only ever added, so searches need no lock."""
     with _tokenizer_lock:
         for word in words:
             if len(word) > 1 and word not in _known_words:
@@ -276,14 +291,13 @@ class _Surface:
     text: str
     units: tuple[Unit, ...]
     weights: tuple[float, ...]
-    starts: frozenset[int]  # where its words (jieba, search mode) begin
-    ends: frozenset[int]  # and end
+    starts: frozenset[int]  # where its words begin (see _word_bounds)
+    ends: frozenset[int]  # and where they end
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Field:
-    tf: list[Counter[str]]
-    lengths: list[int]
+    lengths: list[int]  # tokens per document
     average: float
 
 
@@ -296,10 +310,13 @@ class SearchIndex:
         self._synonyms = {t: c for t, c in ((normalize(t), normalize(c)) for t, c in synonyms.items()) if t and c}
         _add_words([*self._names, *(normalize(k) for d in documents for k in d.keywords), *self._synonyms,
                     *self._synonyms.values()])
+        self._rare_idf = _idf(len(self._docs), 1)  # for words and sounds no item has
         terms = self._terms()
         self._index_words(terms)
         self._index_units(terms)
         self._fuzzy_choices = {i: s.text for i, s in enumerate(self._surfaces) if s.kind != "synonym"}
+        self._surface_texts = [s.text for s in self._surfaces]
+        self._surface_sounds = [tuple(u.key for u in s.units) for s in self._surfaces]
 
     @classmethod
     def build(cls, documents: Sequence[SearchDocument], synonyms: Mapping[str, str]) -> SearchIndex:
@@ -331,31 +348,28 @@ class SearchIndex:
         for field_name, per_doc in field_texts.items():
             tfs = [Counter(tok for text in texts for tok in _tokens(text)) for texts in per_doc]
             lengths = [sum(tf.values()) for tf in tfs]
-            self._fields[field_name] = _Field(tfs, lengths, (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0)
+            self._fields[field_name] = _Field(lengths, (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0)
             for i, tf in enumerate(tfs):
                 for token, count in tf.items():
                     postings[token].append((i, field_name, count))
-        total = len(self._docs)
         self._postings = dict(postings)
-        self._idf = {t: _idf(total, len({i for i, _, _ in rows})) for t, rows in postings.items()}
-        self._unknown_idf = _idf(total, 1)
+        self._idf = {t: _idf(len(self._docs), len({i for i, _, _ in rows})) for t, rows in postings.items()}
 
     def _index_units(self, terms: list[dict[str, str]]) -> None:
         texts = [(i, "name", n) for i, n in enumerate(self._names) if n]
         texts += [(i, kind, t) for i, per_doc in enumerate(terms) for t, kind in per_doc.items()]
         units = [text_units(text) for _, _, text in texts]
         keys_per_doc: dict[int, set[str]] = defaultdict(set)
-        for (doc, _, _), text in zip(texts, units, strict=True):
-            keys_per_doc[doc].update(u.key for u in text)
+        for (doc, _, _), of_text in zip(texts, units, strict=True):
+            keys_per_doc[doc].update(u.key for u in of_text)
         df = Counter(key for keys in keys_per_doc.values() for key in keys)
-        total = len(self._docs)
-        self._unit_idf = {key: _idf(total, n) for key, n in df.items()}
-        self._rare_weight = _idf(total, 1)
+        self._unit_idf = {key: _idf(len(self._docs), n) for key, n in df.items()}
         self._initial_weight = sum(self._unit_idf.values()) / len(self._unit_idf) if self._unit_idf else 1.0
-        self._surfaces = []
-        for (doc, kind, text), u in zip(texts, units, strict=True):
+        self._surfaces: list[_Surface] = []
+        for (doc, kind, text), of_text in zip(texts, units, strict=True):
             starts, ends = _word_bounds(text)
-            self._surfaces.append(_Surface(doc, kind, text, u, tuple(self._unit_idf[x.key] for x in u), starts, ends))
+            weights = tuple(self._unit_idf[u.key] for u in of_text)
+            self._surfaces.append(_Surface(doc, kind, text, of_text, weights, starts, ends))
         self._pair_postings: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         self._initial_postings: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         self._char_postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -383,17 +397,18 @@ class SearchIndex:
         normalized = normalize(query or "")[:MAX_QUERY_CHARS]
         if not normalized:
             return []
-        spelled = "".join(u.key or u.initial for u in query_units(normalized))
+        sounds = [u.key for u in query_readings(normalized)[0] if u.key]
+        ways: list[tuple[Sequence[str], Sequence[Sequence[str]], float]] = [
+            (normalized, self._surface_texts, SUGGEST_TEXT_CUTOFF)]
+        if len(sounds) >= 2:
+            ways.append((sounds, self._surface_sounds, SUGGEST_SOUND_CUTOFF))
         best: dict[int, float] = {}
-        for s_idx, surface in enumerate(self._surfaces):
-            doc = self._docs[surface.doc]
-            if not self._allowed(doc, allowed_item_ids, audience):
-                continue
-            by_text = fuzz.WRatio(normalized, surface.text)
-            by_sound = fuzz.WRatio(spelled, "".join(u.key for u in surface.units))
-            score = max(by_text, by_sound)
-            if score >= 55 and score > best.get(surface.doc, 0.0):
-                best[surface.doc] = score
+        for wanted, choices, cutoff in ways:
+            for _, score, s_idx in process.extract(wanted, choices, scorer=fuzz.ratio, score_cutoff=cutoff,
+                                                   limit=None):
+                doc = self._surfaces[s_idx].doc
+                if score > best.get(doc, 0.0) and self._allowed(self._docs[doc], allowed_item_ids, audience):
+                    best[doc] = score
         ranked = sorted(best, key=lambda i: (-best[i], -self._docs[i].weight, self._docs[i].code))
         return [self._docs[i].name for i in ranked[:limit]]
 
@@ -405,38 +420,40 @@ class SearchIndex:
         return [self._hit(i, 0.0, ()) for i in docs[:limit]]
 
     def _score(self, normalized: str) -> dict[int, tuple[float, set[str]]]:
-        scores: dict[int, list] = defaultdict(lambda: [0.0, set()])
+        """Relevance and reasons per document that matched at all."""
+        totals: dict[int, float] = defaultdict(float)
+        reasons: dict[int, set[str]] = defaultdict(set)
 
-        def add(doc: int, points: float, reason: str) -> None:
-            if points > 0:
-                entry = scores[doc]
-                entry[0] += points
-                entry[1].add(reason)
+        def add(doc: int, gained: float, reason: str) -> None:
+            if gained > 0:
+                totals[doc] += gained
+                reasons[doc].add(reason)
 
         tokens = [t for t in dict.fromkeys(_tokens(normalized)) if t not in STOPWORDS]
         expansions = [c for t, c in self._synonyms.items() if c not in normalized and (
-            t in normalized or len(t) >= 3 and _loosely_in(t, normalized))]
+            t in normalized or (len(t) >= 3 and _loosely_in(t, normalized)))]
         expansion_tokens = [t for t in dict.fromkeys(tok for c in expansions for tok in _tokens(c))
                             if t not in STOPWORDS and t not in tokens]
-        for doc, field_name, points in self._bm25(tokens):
-            add(doc, points, _FIELD_REASONS[field_name])
-        for doc, field_name, points in self._bm25(expansion_tokens):
-            add(doc, EXPANSION_WEIGHT * points, "synonym" if field_name in ("name", "keywords") else
+        for doc, field_name, gained in self._bm25(tokens):
+            add(doc, gained, _FIELD_REASONS[field_name])
+        for doc, field_name, gained in self._bm25(expansion_tokens):
+            add(doc, EXPANSION_WEIGHT * gained, "synonym" if field_name in ("name", "keywords") else
                 _FIELD_REASONS[field_name])
 
-        units = query_units(normalized)
+        best_name: dict[int, tuple[float, str]] = {}
         best_term: dict[int, tuple[float, str]] = {}
-        for s_idx, (query_cover, surface_cover, exact) in self._align(units).items():
-            surface = self._surfaces[s_idx]
-            match = 0.6 * query_cover + 0.4 * surface_cover
-            reason = surface.kind if exact else ("initials" if all(not u.char and not u.syllable for u in units)
-                                                 else "pinyin")
-            if surface.kind == "name":
-                add(surface.doc, NAME_UNITS_WEIGHT * match, reason)
-            elif match > best_term.get(surface.doc, (0.0, ""))[0]:
-                best_term[surface.doc] = (match, reason)
-        for doc, (match, reason) in best_term.items():
-            add(doc, TERM_UNITS_WEIGHT * match, reason)
+        for units in query_readings(normalized):
+            for s_idx, (query_cover, surface_cover, exact) in self._align(units).items():
+                surface = self._surfaces[s_idx]
+                match = 0.6 * query_cover + 0.4 * surface_cover
+                reason = surface.kind if exact else (
+                    "initials" if all(not u.char and not u.syllable for u in units) else "pinyin")
+                best = best_name if surface.kind == "name" else best_term
+                if match > best.get(surface.doc, (0.0, ""))[0]:
+                    best[surface.doc] = (match, reason)
+        for weight, best in ((NAME_UNITS_WEIGHT, best_name), (TERM_UNITS_WEIGHT, best_term)):
+            for doc, (match, reason) in best.items():
+                add(doc, weight * match, reason)
 
         if len(normalized) >= 3:
             for _, ratio, s_idx in process.extract(normalized, self._fuzzy_choices, scorer=fuzz.partial_ratio,
@@ -446,11 +463,11 @@ class SearchIndex:
         for doc, name in enumerate(self._names):
             if name == normalized:
                 add(doc, EXACT_NAME_BONUS, "name")
-        return {doc: (points, reasons) for doc, (points, reasons) in scores.items()}
+        return {doc: (total, reasons[doc]) for doc, total in totals.items()}
 
     def _bm25(self, tokens: list[str]) -> Iterable[tuple[int, str, float]]:
         """Per document and field: weighted BM25 as a share of the query's information (sum of idf)."""
-        total_idf = sum(self._idf.get(t, self._unknown_idf) for t in tokens)  # words no item has count too
+        total_idf = sum(self._idf.get(t, self._rare_idf) for t in tokens)  # words no item has count too
         if not total_idf:
             return
         for token in tokens:
@@ -465,8 +482,9 @@ class SearchIndex:
         """Surfaces sharing runs of units with the query: surface -> (query coverage, surface coverage, exact).
 
         Coverage weighs each unit by how rare its sound is, so a shared 登记 counts less than a shared 结婚.
-        A run is two or more units (one for a one-character query); a run of typed initials only counts when it
-        is the whole query. A run that cuts through a word of the surface counts less.
+        A run is two or more units (one for a one-character query). A run with typed initials only counts when it
+        is the whole query, and initials alone only when they spell whole words. A run that cuts through a word of
+        the surface counts less.
         """
         if len(units) == 1:
             unit = units[0]
@@ -477,11 +495,14 @@ class SearchIndex:
             runs = self._runs(units)
         matched: dict[int, dict[int, tuple[float, int]]] = defaultdict(dict)  # surface -> query pos -> (credit, j)
         for (s_idx, diagonal), run in runs.items():
-            if len(run) < len(units) and all(not units[i].syllable for i in run):
+            initials = [not units[i].syllable for i in run]
+            if any(initials) and len(run) < len(units):
                 continue
             surface, best = self._surfaces[s_idx], matched[s_idx]
             for segment in _segments(sorted(run)):
                 whole_words = segment[0] + diagonal in surface.starts and segment[-1] + diagonal + 1 in surface.ends
+                if all(initials) and not whole_words:
+                    continue
                 for i in segment:
                     credit = run[i] if whole_words else run[i] * PART_WORD_FACTOR
                     if credit > best.get(i, (0.0, 0))[0]:
@@ -496,7 +517,7 @@ class SearchIndex:
                 on_surface[j] = max(on_surface.get(j, 0.0), credit)
             query_cover = sum(credit * query_weights[i] for i, (credit, _) in positions.items()) / query_total
             surface_cover = sum(c * surface.weights[j] for j, c in on_surface.items()) / sum(surface.weights)
-            exact = all(credit in (CREDIT_CHAR, CREDIT_CHAR * PART_WORD_FACTOR) for credit, _ in positions.values())
+            exact = all(units[i].char == surface.units[j].char for i, (_, j) in positions.items())
             result[s_idx] = (query_cover, surface_cover, exact)
         return result
 
@@ -519,17 +540,19 @@ class SearchIndex:
         return runs
 
     def _unit_weight(self, unit: Unit) -> float:
-        return self._unit_idf.get(unit.key, self._rare_weight) if unit.key else self._initial_weight
+        return self._unit_idf.get(unit.key, self._rare_idf) if unit.key else self._initial_weight
 
     def _rank(self, scores: dict[int, tuple[float, set[str]]], allowed_item_ids: AbstractSet[int] | None,
               audience: str | None) -> list[tuple[int, float, set[str]]]:
-        kept = [(doc, points * (1 + POPULARITY_BOOST * self._docs[doc].weight / 100), reasons)
-                for doc, (points, reasons) in scores.items()
-                if self._allowed(self._docs[doc], allowed_item_ids, audience)]
-        if not kept:
+        """Hits best first. The floor follows the best match anywhere, so when the item meant is outside the
+        filter, its weak look-alikes inside do not stand in for it."""
+        boosted = [(doc, points * (1 + POPULARITY_BOOST * self._docs[doc].weight / 100), reasons)
+                   for doc, (points, reasons) in scores.items()]
+        if not boosted:
             return []
-        floor = max(MIN_SCORE, RELATIVE_CUTOFF * max(points for _, points, _ in kept))
-        kept = [row for row in kept if row[1] >= floor]
+        floor = max(MIN_SCORE, RELATIVE_CUTOFF * max(points for _, points, _ in boosted))
+        kept = [row for row in boosted
+                if row[1] >= floor and self._allowed(self._docs[row[0]], allowed_item_ids, audience)]
         kept.sort(key=lambda row: (-round(row[1], 3), -self._docs[row[0]].weight, self._docs[row[0]].code))
         return kept
 
@@ -540,9 +563,8 @@ class SearchIndex:
 
     def _hit(self, doc: int, score: float, reasons: Iterable[str]) -> SearchHit:
         d = self._docs[doc]
-        order = {r: n for n, r in enumerate(REASONS)}
         return SearchHit(item_id=d.item_id, code=d.code, name=d.name, score=round(score, 3),
-                         matched=tuple(sorted(set(reasons), key=order.__getitem__)))
+                         matched=tuple(sorted(set(reasons), key=REASONS.index)))
 
 
 REASONS = ("name", "keyword", "synonym", "pinyin", "initials", "fuzzy", "result", "theme", "material")
@@ -581,7 +603,8 @@ def _idf(total: int, frequency: int) -> float:
 
 
 def _canonical_targets(canonical: str, names: list[str], terms: list[dict[str, str]]) -> list[int]:
-    """Items an official term points at: the item of that name, else items whose name or keywords contain it."""
+    """Items an official term points at: the item of that name, else items whose name contains it, else items
+    that have it as a keyword."""
     exact = [i for i, n in enumerate(names) if n == canonical]
     if exact:
         return exact

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Max
-from django.utils.translation import gettext_lazy as _
 
 from tongban.catalog.selectors import catalog_revision, item_ids_in_site, item_search_documents
 from tongban.search.engine import SearchHit, SearchIndex
@@ -15,12 +14,6 @@ from tongban.search.models import Synonym
 
 SUGGESTION_COUNT = 5
 POPULAR_COUNT = 8
-
-# Why an item matched, for pages that want to say so.
-MATCH_LABELS = {
-    "name": _("名称"), "keyword": _("常用说法"), "synonym": _("同义词"), "pinyin": _("拼音"), "initials": _("首字母"),
-    "fuzzy": _("相近写法"), "result": _("办理结果"), "theme": _("主题"), "material": _("申请材料"),
-}
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ def _join(rows: list[list[Any]]) -> str:
     return "\n".join(SEP.join(str(cell) for cell in row) for row in rows)
 
 
+class WorkbenchForm(forms.Form):
+    label_suffix = "："
+
+
 class LinesField(forms.CharField):
     """A textarea where each line is one entry of ``columns`` parts."""
 
@@ -63,7 +67,7 @@ def _int_cell(value: str, line: int, label: str) -> int:
     return number
 
 
-class ItemDraftForm(forms.Form):
+class ItemDraftForm(WorkbenchForm):
     name = forms.CharField(label=_l("事项名称"), max_length=200)
     item_type = forms.ChoiceField(label=_l("事项类型"), choices=ItemType.choices)
     audience = forms.ChoiceField(label=_l("服务主题分类"), choices=Audience.choices)
@@ -161,7 +165,7 @@ class ItemDraftForm(forms.Form):
         return data
 
 
-class ItemCreateForm(forms.Form):
+class ItemCreateForm(WorkbenchForm):
     basic_code = forms.RegexField(label=_l("基本编码"), regex=r"^\d{12}$",
                                   error_messages={"invalid": _l("基本编码应为12位数字。")})
     department_category = forms.SlugField(label=_l("主管部门类别"), max_length=32, help_text=_l("如 gongan、minzheng"))
@@ -170,16 +174,16 @@ class ItemCreateForm(forms.Form):
     audience = forms.ChoiceField(label=_l("服务主题分类"), choices=Audience.choices)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(WorkbenchForm):
     reason = forms.CharField(label=_l("原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": _l("请填写原因。")})
 
 
-class PublishForm(forms.Form):
+class PublishForm(WorkbenchForm):
     change_note = forms.CharField(label=_l("调整说明"), max_length=300, required=False)
 
 
-class ImplementationDraftForm(forms.Form):
+class ImplementationDraftForm(WorkbenchForm):
     promised_limit_value = forms.IntegerField(label=_l("承诺办结时限"), min_value=0,
                                               help_text=_l("不得超过法定时限；0 表示即办"))
     promised_limit_unit = forms.ChoiceField(label=_l("承诺时限单位"), choices=LimitUnit.choices)

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from tongban.catalog import selectors as catalog
@@ -21,14 +22,15 @@ from tongban.web.site import (
     AUDIENCE_COOKIE,
     CARE_COOKIE,
     SITE_COOKIE,
+    care_mode,
     current_audience,
     current_site,
     remember,
 )
 
 PAGE_SIZE = 20
-LEVEL_FILTERS = [(ExerciseLevel.PROVINCE, _("省级")), (ExerciseLevel.PREFECTURE, _("市（州）级")),
-                 (ExerciseLevel.COUNTY, _("县（市、区）级"))]
+LEVEL_FILTERS = [(ExerciseLevel.PROVINCE, gettext_lazy("省级")), (ExerciseLevel.PREFECTURE, gettext_lazy("市（州）级")),
+                 (ExerciseLevel.COUNTY, gettext_lazy("县（市、区）级"))]
 
 
 def _back(request: HttpRequest, fallback: str = "/") -> str:
@@ -43,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     audience = current_audience(request)
     items = catalog.item_list_published(audience=audience, site_region_codes=site.region_codes)
     response = render(request, "web/home.html", {
-        "high_frequency": items[:12],
+        "high_frequency": items[: 6 if care_mode(request) else 12],
         "themes": catalog.theme_list(audience=audience),
         "life_events": catalog.life_event_list(audience=audience),
         "bundles": catalog.bundle_list(audience=audience),
@@ -104,6 +106,8 @@ def browse(request: HttpRequest) -> HttpResponse:
         title = next((e.name for e in events if e.code == filters["life_event"]), title)
     elif filters["department_category"]:
         title = DEPARTMENT_CATEGORIES.get(filters["department_category"], title)
+    elif filters["level"]:
+        title = f"{dict(LEVEL_FILTERS)[filters['level']]}{_('事项')}"
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/browse.html", {

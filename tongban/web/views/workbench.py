@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.catalog import selectors as catalog
@@ -150,10 +151,10 @@ def item_draft(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 ITEM_ACTIONS = {
-    "publish": (_("发布"), services.item_publish),
-    "suspend": (_("暂停"), services.item_suspend),
-    "resume": (_("恢复"), services.item_resume),
-    "cancel": (_("取消"), services.item_cancel),
+    "publish": (gettext_lazy("发布"), services.item_publish),
+    "suspend": (gettext_lazy("暂停"), services.item_suspend),
+    "resume": (gettext_lazy("恢复"), services.item_resume),
+    "cancel": (gettext_lazy("取消"), services.item_cancel),
 }
 
 
@@ -232,10 +233,10 @@ def _impl_or_404(staff: StaffContext, implementation_id: int) -> Any:
 
 
 IMPLEMENTATION_ACTIONS = {
-    "publish": (_("发布"), services.implementation_publish),
-    "suspend": (_("暂停"), services.implementation_suspend),
-    "resume": (_("恢复"), services.implementation_resume),
-    "cancel": (_("取消"), services.implementation_cancel),
+    "publish": (gettext_lazy("发布"), services.implementation_publish),
+    "suspend": (gettext_lazy("暂停"), services.implementation_suspend),
+    "resume": (gettext_lazy("恢复"), services.implementation_resume),
+    "cancel": (gettext_lazy("取消"), services.implementation_cancel),
 }
 
 
