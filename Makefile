@@ -34,11 +34,13 @@ var/secret_key:
 	@chmod 600 $@
 
 run: $(BASE_STAMP) var/secret_key
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo_data
 	@echo "通办演示站点：http://127.0.0.1:$(PORT)/  （演示账号见 README.md）"
-	$(RUN_ENV) $(VENV)/bin/gunicorn tongban.conf.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
-		--access-logfile - --preload
+	$(RUN_ENV) $(VENV)/bin/gunicorn tongban.conf.wsgi --config python:tongban.conf.gunicorn --bind 127.0.0.1:$(PORT) \
+		--workers 2 --threads 4 \
+		--access-logfile -
 
 test: $(DEV_STAMP)
 	TONGBAN_DEBUG=1 $(VENV)/bin/pytest $(PYTEST_ARGS)

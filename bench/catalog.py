@@ -69,7 +69,8 @@ def main() -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "tongban.conf.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", WORKERS,
+        [str(Path(PY).parent / "gunicorn"), "tongban.conf.wsgi", "--config", "python:tongban.conf.gunicorn",
+         "--bind", f"127.0.0.1:{port}", "--workers", WORKERS,
          "--log-level", "warning"], cwd=ROOT, env=_env())
     try:
         for _ in range(100):

@@ -100,3 +100,8 @@ def _site_items(built: _Built, site_region_codes: list[str]) -> frozenset[int]:
         items = frozenset(item_ids_in_site(site_region_codes=list(codes)))
         built.site_items[codes] = items
     return items
+
+
+def search_warm_up() -> None:
+    """Build the index now (gunicorn calls this in each new worker), so no request pays for it."""
+    _current()
