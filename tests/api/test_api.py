@@ -54,3 +54,15 @@ def test_empty_search_is_not_an_error(client, catalogue):
 def test_committed_openapi_matches_the_code():
     committed = json.loads((Path(settings.BASE_DIR) / "docs" / "api" / "openapi.json").read_text(encoding="utf-8"))
     assert committed == json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/v1/")))
+
+
+def test_list_endpoints_read_only_the_requested_page(client, regions, django_assert_max_num_queries):
+    item = published_item(name="普通护照签发", basic_code="010010020000")
+    for n in range(12):
+        published_implementation(published_item(name=f"事项{n}"), DepartmentFactory(region=regions["province"]))
+    published_implementation(item, DepartmentFactory(region=regions["county"]))
+    with django_assert_max_num_queries(2):  # count + one page with its joins, however many rows exist
+        body = client.get("/api/v1/implementations", {"limit": 5}).json()
+    assert body["count"] == 13 and len(body["items"]) == 5
+    with django_assert_max_num_queries(2):
+        assert len(client.get("/api/v1/items", {"limit": 5}).json()["items"]) == 5

@@ -1,8 +1,8 @@
 """Typed response schemas of the public API (/api/v1/)."""
 
-from __future__ import annotations
+from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class ErrorIssue(Schema):
@@ -34,8 +34,8 @@ class DepartmentOut(Schema):
     credit_code: str
     category: str
     level: str
-    region_code: str
-    region_name: str
+    region_code: str = Field(..., alias="region.code")
+    region_name: str = Field(..., alias="region.name")
 
 
 class ThemeOut(Schema):
@@ -82,6 +82,25 @@ class LimitOut(Schema):
 
 
 class ItemSummaryOut(Schema):
+    """Resolved from an Item with its version in force (querysets are paginated before they are read)."""
+
+    code: str = Field(..., alias="basic_code")
+    name: str = Field(..., alias="current_version.name")
+    item_type: str = Field(..., alias="current_version.item_type")
+    audience: str = Field(..., alias="current_version.audience")
+    department_category: str
+    promised_limit: LimitOut
+    visit_count: int = Field(..., alias="current_version.visit_count")
+    online_depth: int = Field(..., alias="current_version.online_depth")
+    version: int = Field(..., alias="current_version.number")
+
+    @staticmethod
+    def resolve_promised_limit(obj: Any) -> dict[str, Any]:
+        v = obj.current_version
+        return {"value": v.promised_limit_value, "unit": v.promised_limit_unit, "note": v.promised_limit_note}
+
+
+class ItemOut(Schema):
     code: str
     name: str
     item_type: str
@@ -91,9 +110,6 @@ class ItemSummaryOut(Schema):
     visit_count: int
     online_depth: int
     version: int
-
-
-class ItemOut(ItemSummaryOut):
     status: str
     service_objects: list[str]
     exercise_levels: list[str]
@@ -127,22 +143,29 @@ class ItemOut(ItemSummaryOut):
 
 
 class ImplementationOut(Schema):
+    """Resolved from an Implementation with its item and both versions in force."""
+
     code: str
-    item_code: str
-    item_name: str
-    department: str
-    department_credit_code: str
-    region_code: str
+    item_code: str = Field(..., alias="item.basic_code")
+    item_name: str = Field(..., alias="item.current_version.name")
+    department: str = Field(..., alias="department.name")
+    department_credit_code: str = Field(..., alias="department.credit_code")
+    region_code: str = Field(..., alias="region.code")
     level: str
     status: str
-    version: int
+    version: int = Field(..., alias="current_version.number")
     promised_limit: LimitOut
-    address: str
-    hours: str
-    consult_phone: str
-    supervise_phone: str
-    local_fee_note: str
-    online_url: str
+    address: str = Field(..., alias="current_version.address")
+    hours: str = Field(..., alias="current_version.hours")
+    consult_phone: str = Field(..., alias="current_version.consult_phone")
+    supervise_phone: str = Field(..., alias="current_version.supervise_phone")
+    local_fee_note: str = Field(..., alias="current_version.local_fee_note")
+    online_url: str = Field(..., alias="current_version.online_url")
+
+    @staticmethod
+    def resolve_promised_limit(obj: Any) -> dict[str, Any]:
+        v = obj.current_version
+        return {"value": v.promised_limit_value, "unit": v.promised_limit_unit, "note": v.promised_limit_note}
 
 
 class BundleOut(Schema):

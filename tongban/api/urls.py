@@ -52,25 +52,6 @@ def _limit(value: int, unit: str, note: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "note": note}
 
 
-def _item_summary(item: Any) -> dict[str, Any]:
-    v = item.current_version
-    return {"code": item.basic_code, "name": v.name, "item_type": v.item_type, "audience": v.audience,
-            "department_category": item.department_category,
-            "promised_limit": _limit(v.promised_limit_value, v.promised_limit_unit, v.promised_limit_note),
-            "visit_count": v.visit_count, "online_depth": v.online_depth, "version": v.number}
-
-
-def _implementation(impl: Any) -> dict[str, Any]:
-    local = impl.current_version
-    return {"code": impl.code, "item_code": impl.item.basic_code, "item_name": impl.item.current_version.name,
-            "department": impl.department.name, "department_credit_code": impl.department.credit_code,
-            "region_code": impl.region.code, "level": impl.level, "status": impl.status, "version": local.number,
-            "promised_limit": _limit(local.promised_limit_value, local.promised_limit_unit, local.promised_limit_note),
-            "address": local.address, "hours": local.hours, "consult_phone": local.consult_phone,
-            "supervise_phone": local.supervise_phone, "local_fee_note": local.local_fee_note,
-            "online_url": local.online_url}
-
-
 def _site_codes(region: str | None) -> list[str] | None:
     if not region:
         return None
@@ -102,10 +83,8 @@ def region(request: HttpRequest, code: str) -> dict[str, Any]:
 
 @directory_router.get("/departments", response=list[s.DepartmentOut], summary="部门（实施主体）")
 @paginate(LimitOffsetPagination)
-def departments(request: HttpRequest, region: str | None = None, category: str | None = None) -> list[dict[str, Any]]:
-    return [{"id": d.pk, "name": d.name, "credit_code": d.credit_code, "category": d.category, "level": d.level,
-             "region_code": d.region.code, "region_name": d.region.name}
-            for d in directory.department_list(region_code=region, category=category)]
+def departments(request: HttpRequest, region: str | None = None, category: str | None = None) -> Any:
+    return directory.department_list(region_code=region, category=category)
 
 
 @catalog_router.get("/themes", response=list[s.ThemeOut], summary="服务主题")
@@ -133,7 +112,7 @@ def items(request: HttpRequest, filters: Query[ItemFilters]) -> Any:
     qs = catalog.item_list_published(audience=filters.audience, theme=filters.theme, life_event=filters.life_event,
                                      department_category=filters.department, level=filters.level,
                                      site_region_codes=_site_codes(filters.region))
-    return [_item_summary(i) for i in qs]
+    return qs
 
 
 @catalog_router.get("/items/{code}", response={200: s.ItemOut, **ERRORS}, summary="事项详情（全部要素与材料）")
@@ -142,10 +121,9 @@ def item(request: HttpRequest, code: str) -> dict[str, Any]:
     if found is None or found.current_version is None:
         raise Http404(f"事项 {code} 不存在或未发布。")
     v = found.current_version
-    data = _item_summary(found)
-    data.update({field: getattr(v, field) for field in s.ItemOut.model_fields if hasattr(v, field)})
+    data = {field: getattr(v, field) for field in s.ItemOut.model_fields if hasattr(v, field)}
     data.update({
-        "code": found.basic_code, "status": found.status,
+        "code": found.basic_code, "status": found.status, "department_category": found.department_category,
         "legal_limit": _limit(v.legal_limit_value, v.legal_limit_unit, v.legal_limit_note),
         "promised_limit": _limit(v.promised_limit_value, v.promised_limit_unit, v.promised_limit_note),
         "themes": [t.code for t in found.themes.all()], "life_events": [e.code for e in found.life_events.all()],
@@ -158,16 +136,15 @@ def item(request: HttpRequest, code: str) -> dict[str, Any]:
 @paginate(LimitOffsetPagination)
 def implementations(request: HttpRequest, item: str | None = None, region: str | None = None,
                     department: int | None = None) -> Any:
-    return [_implementation(i) for i in catalog.implementation_list(item_code=item, region_code=region,
-                                                                    department_id=department)]
+    return catalog.implementation_list(item_code=item, region_code=region, department_id=department)
 
 
 @catalog_router.get("/implementations/{code}", response={200: s.ImplementationOut, **ERRORS}, summary="实施清单详情")
-def implementation(request: HttpRequest, code: str) -> dict[str, Any]:
+def implementation(request: HttpRequest, code: str) -> Any:
     found = catalog.implementation_get_published(code=code)
     if found is None:
         raise Http404(f"实施清单 {code} 不存在或未发布。")
-    return _implementation(found)
+    return found
 
 
 @catalog_router.get("/bundles", response=list[s.BundleOut], summary="一件事")
