@@ -58,8 +58,9 @@ def test_committed_openapi_matches_the_code():
 
 def test_list_endpoints_read_only_the_requested_page(client, regions, django_assert_max_num_queries):
     item = published_item(name="普通护照签发", basic_code="010010020000")
+    province = DepartmentFactory(region=regions["province"])
     for n in range(12):
-        published_implementation(published_item(name=f"事项{n}"), DepartmentFactory(region=regions["province"]))
+        published_implementation(published_item(name=f"事项{n}"), province)
     published_implementation(item, DepartmentFactory(region=regions["county"]))
     with django_assert_max_num_queries(2):  # count + one page with its joins, however many rows exist
         body = client.get("/api/v1/implementations", {"limit": 5}).json()
