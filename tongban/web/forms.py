@@ -194,3 +194,23 @@ class ImplementationDraftForm(WorkbenchForm):
     supervise_phone = forms.CharField(label=_l("监督投诉电话"), max_length=64)
     local_fee_note = forms.CharField(label=_l("地方收费说明"), required=False, max_length=500)
     online_url = forms.URLField(label=_l("网办地址"), required=False, max_length=300, assume_scheme="https")
+
+
+class ClassifyForm(WorkbenchForm):
+    themes = forms.MultipleChoiceField(label=_l("服务主题"), required=False, widget=forms.CheckboxSelectMultiple)
+    life_events = forms.MultipleChoiceField(label=_l("生命周期"), required=False, widget=forms.CheckboxSelectMultiple)
+    weight = forms.IntegerField(label=_l("高频权重"), min_value=0, max_value=100,
+                                help_text=_l("0–100，越大在“高频事项”中越靠前"))
+
+    def __init__(self, *args: Any, themes: list[tuple[str, str]], life_events: list[tuple[str, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["themes"].choices = themes  # type: ignore[attr-defined]
+        self.fields["life_events"].choices = life_events  # type: ignore[attr-defined]
+
+
+class SynonymForm(WorkbenchForm):
+    term = forms.CharField(label=_l("群众说法"), max_length=50, help_text=_l("如：上户口"))
+    canonical = forms.CharField(label=_l("规范说法"), max_length=100, help_text=_l("事项名称或其中的规范用语，如：出生登记"))
+    is_active = forms.BooleanField(label=_l("启用"), required=False, initial=True)
+    note = forms.CharField(label=_l("备注"), max_length=200, required=False)

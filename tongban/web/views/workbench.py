@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,12 +21,16 @@ from tongban.catalog import services
 from tongban.catalog.interface import CatalogStatus
 from tongban.core.errors import DomainError, ValidationFailed
 from tongban.directory.selectors import StaffContext, staff_context_for_user
+from tongban.search import services as search_services
+from tongban.search.selectors import synonym_list
 from tongban.web.forms import (
+    ClassifyForm,
     ImplementationDraftForm,
     ItemCreateForm,
     ItemDraftForm,
     PublishForm,
     ReasonForm,
+    SynonymForm,
 )
 from tongban.web.labels import DEPARTMENT_CATEGORIES
 
@@ -305,3 +310,53 @@ def implementation_action(request: HttpRequest, implementation_id: int, action: 
     return render(request, "web/workbench/confirm.html", {
         "staff": staff, "impl": impl, "action": action, "label": label, "form": form, "issues": issues,
         "destructive": action in {"suspend", "cancel"}})
+
+
+# ------------------------------------------------------------ classification and synonyms
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_classify(request: HttpRequest, item_id: int) -> HttpResponse:
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    choices = {
+        "themes": [(t.code, f"{t.name}（{t.get_audience_display()}）") for t in catalog.theme_list()],
+        "life_events": [(e.code, f"{e.name}（{e.get_audience_display()}）") for e in catalog.life_event_list()],
+    }
+    initial = {"themes": [t.code for t in item.themes.all()], "life_events": [e.code for e in item.life_events.all()],
+               "weight": item.weight}
+    form = ClassifyForm(request.POST or None, initial=initial, **choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_classify(actor=request.user, item=item, theme_codes=form.cleaned_data["themes"],
+                                   life_event_codes=form.cleaned_data["life_events"],
+                                   weight=form.cleaned_data["weight"])
+        except DomainError as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("分类和高频权重已保存。"))
+            return redirect("web:wb_item", item_id=item.pk)
+    return render(request, "web/workbench/form.html", {
+        "staff": staff, "form": form, "title": _("分类与高频权重"), "back": reverse("web:wb_item", args=[item.pk])})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def synonyms(request: HttpRequest) -> HttpResponse:
+    """The maintained synonym table (群众说法 → 规范说法) used by search."""
+    staff = _staff(request)
+    form = SynonymForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            search_services.synonym_save(user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("已保存同义词“%(t)s”。") % {"t": form.cleaned_data["term"]})
+            return redirect("web:wb_synonyms")
+    query = (request.GET.get("q") or "").strip()
+    entries = [e for e in synonym_list() if not query or query in e.term or query in e.canonical]
+    return render(request, "web/workbench/synonyms.html", {
+        "staff": staff, "form": form, "q": query, "page": Paginator(entries, 50).get_page(request.GET.get("page")),
+        "querystring": f"q={query}" if query else "", "can_edit": staff.is_platform_catalog_admin})
