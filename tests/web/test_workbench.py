@@ -78,3 +78,13 @@ def test_department_admin_sees_own_implementations_only(client, staff, regions):
     listing = client.get("/workbench/implementations/").content.decode()
     assert own.code in listing and other.code not in listing
     assert client.get(f"/workbench/implementations/{other.pk}/").status_code == 404
+
+
+def test_suspend_needs_a_reason_and_then_hides_the_item(client, staff):
+    item = published_item()
+    client.force_login(staff["platform"])
+    page = client.post(f"/workbench/items/{item.pk}/suspend/", {"reason": ""}).content.decode()
+    assert "请填写原因" in page and Item.objects.get(pk=item.pk).status == "published"
+    response = client.post(f"/workbench/items/{item.pk}/suspend/", {"reason": "法规修订"})
+    assert response.status_code == 302 and Item.objects.get(pk=item.pk).status == "suspended"
+    assert client.get(f"/items/{item.basic_code}/").status_code == 404

@@ -163,26 +163,21 @@ ITEM_ACTIONS = {
 }
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
-    """A confirmation page, then the action. Suspend and cancel need a reason."""
-    staff = _staff(request)
-    item = _item_or_404(staff, item_id)
-    if action not in ITEM_ACTIONS:
+def _confirm_and_act(
+    request: HttpRequest, *, staff: StaffContext, action: str, actions: dict[str, Any], target: dict[str, Any],
+    validate: Any, back: HttpResponse,
+) -> HttpResponse:
+    """A confirmation page, then the catalogue action. Suspend and cancel need a reason; publish shows the rules."""
+    if action not in actions:
         raise Http404()
-    label, service = ITEM_ACTIONS[action]
-    form_class = PublishForm if action == "publish" else ReasonForm
-    form = form_class(request.POST or None)
+    label, service = actions[action]
+    form = (PublishForm if action == "publish" else ReasonForm)(request.POST or None)
     if action == "resume":
         form.fields["reason"].required = False
-    issues = services.item_validate(item=item) if action == "publish" else []
+    issues = validate() if action == "publish" else []
     if request.method == "POST" and form.is_valid():
         try:
-            if action == "publish":
-                service(actor=request.user, item=item, change_note=form.cleaned_data["change_note"])
-            else:
-                service(actor=request.user, item=item, reason=form.cleaned_data["reason"])
+            service(actor=request.user, **target, **form.cleaned_data)
         except ValidationFailed as error:
             issues = error.issues
             messages.error(request, error.message)
@@ -190,10 +185,20 @@ def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse
             _report(request, error)
         else:
             messages.success(request, _("已%(a)s。") % {"a": label})
-            return redirect("web:wb_item", item_id=item.pk)
+            return back
     return render(request, "web/workbench/confirm.html", {
-        "staff": staff, "item": item, "action": action, "label": label, "form": form, "issues": issues,
-        "destructive": action in {"suspend", "cancel"}})
+        "staff": staff, **target, "impl": target.get("implementation"), "action": action, "label": label,
+        "form": form, "issues": issues, "destructive": action in {"suspend", "cancel"}})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    return _confirm_and_act(request, staff=staff, action=action, actions=ITEM_ACTIONS, target={"item": item},
+                            validate=lambda: services.item_validate(item=item),
+                            back=redirect("web:wb_item", item_id=item.pk))
 
 
 @login_required
@@ -286,30 +291,10 @@ def implementation_draft(request: HttpRequest, implementation_id: int) -> HttpRe
 def implementation_action(request: HttpRequest, implementation_id: int, action: str) -> HttpResponse:
     staff = _staff(request)
     impl = _impl_or_404(staff, implementation_id)
-    if action not in IMPLEMENTATION_ACTIONS:
-        raise Http404()
-    label, service = IMPLEMENTATION_ACTIONS[action]
-    form = (PublishForm if action == "publish" else ReasonForm)(request.POST or None)
-    if action == "resume":
-        form.fields["reason"].required = False
-    issues = services.implementation_validate(implementation=impl) if action == "publish" else []
-    if request.method == "POST" and form.is_valid():
-        try:
-            if action == "publish":
-                service(actor=request.user, implementation=impl, change_note=form.cleaned_data["change_note"])
-            else:
-                service(actor=request.user, implementation=impl, reason=form.cleaned_data["reason"])
-        except ValidationFailed as error:
-            issues = error.issues
-            messages.error(request, error.message)
-        except DomainError as error:
-            _report(request, error)
-        else:
-            messages.success(request, _("已%(a)s。") % {"a": label})
-            return redirect("web:wb_implementation", implementation_id=impl.pk)
-    return render(request, "web/workbench/confirm.html", {
-        "staff": staff, "impl": impl, "action": action, "label": label, "form": form, "issues": issues,
-        "destructive": action in {"suspend", "cancel"}})
+    return _confirm_and_act(request, staff=staff, action=action, actions=IMPLEMENTATION_ACTIONS,
+                            target={"implementation": impl},
+                            validate=lambda: services.implementation_validate(implementation=impl),
+                            back=redirect("web:wb_implementation", implementation_id=impl.pk))
 
 
 # ------------------------------------------------------------ classification and synonyms
