@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
-from tongban.catalog import selectors
 from tests.factories import DepartmentFactory, published_implementation, published_item
+from tongban.catalog import selectors
 
 pytestmark = pytest.mark.django_db
 

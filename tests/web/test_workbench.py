@@ -1,11 +1,11 @@
 import pytest
 
+from tests.factories import DepartmentFactory, make_staff, published_implementation, published_item
 from tongban.catalog.models import Item, Theme
 from tongban.core.models import AuditEvent
 from tongban.directory.models import StaffRole
 from tongban.search.models import Synonym
 from tongban.search.selectors import search_items
-from tests.factories import DepartmentFactory, make_staff, published_implementation, published_item
 
 pytestmark = pytest.mark.django_db
 
