@@ -12,7 +12,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 DEBUG = env("TONGBAN_DEBUG", default=False, cast="bool", group="general",
             help="Show detailed error pages. Never enable in production.")
-DATA_DIR = Path(env("TONGBAN_DATA_DIR", default=str(BASE_DIR / "var"), group="general",
+DATA_DIR = Path(env("TONGBAN_DATA_DIR", default=str(BASE_DIR / "var"), group="general", shown_default="<checkout>/var",
                     help="Directory for the SQLite database, uploaded files and other local state."))
 SECRET_KEY = env("TONGBAN_SECRET_KEY", default="", secret=True, group="security",
                  help="Django secret key (sessions, CSRF, signed cookies). Required unless TONGBAN_DEBUG is on.")

@@ -23,6 +23,7 @@ class EnvVar:
     cast: str  # "str" | "bool" | "int" | "list"
     group: str
     secret: bool = False
+    shown_default: str | None = None  # how the reference shows a default that depends on the machine
 
 
 REGISTRY: dict[str, EnvVar] = {}
@@ -35,14 +36,18 @@ _CASTS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def env(name: str, *, default: Any, help: str, cast: str = "str", group: str = "general", secret: bool = False) -> Any:
+def env(
+    name: str, *, default: Any, help: str, cast: str = "str", group: str = "general", secret: bool = False,
+    shown_default: str | None = None,
+) -> Any:
     """Declare an environment variable and return its value (or the default)."""
     if cast not in _CASTS:
         raise ValueError(f"unknown cast {cast!r} for {name}")
     existing = REGISTRY.get(name)
     if existing is not None and existing.help != help:
         raise RuntimeError(f"environment variable {name} declared twice")
-    REGISTRY[name] = EnvVar(name=name, default=default, help=help, cast=cast, group=group, secret=secret)
+    REGISTRY[name] = EnvVar(name=name, default=default, help=help, cast=cast, group=group, secret=secret,
+                            shown_default=shown_default)
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -65,7 +70,11 @@ def render_reference() -> str:
     for group in sorted(groups):
         lines += [f"## {group}", "", "| variable | default | type | meaning |", "|---|---|---|---|"]
         for var in sorted(groups[group], key=lambda v: v.name):
-            default = "(secret: generated for development only)" if var.secret else f"`{_show(var.default)}`"
+            if var.secret:
+                default = "(secret: generated for development only)"
+            else:
+                shown = var.shown_default if var.shown_default is not None else _show(var.default)
+                default = f"`{shown}`" if shown else "(empty)"
             lines.append(f"| `{var.name}` | {default} | {var.cast} | {var.help} |")
         lines.append("")
     return "\n".join(lines)
