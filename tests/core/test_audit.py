@@ -97,3 +97,23 @@ def test_database_trigger_refuses_update_on_postgresql():
     _three()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE core_auditevent SET action = 'x'")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_concurrent_writers_keep_one_gap_free_chain():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def write(n: int) -> None:
+        try:
+            for i in range(10):
+                audit_record(action="test.concurrent", actor=SYSTEM, target=Target(type="t", id=f"{n}-{i}"))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, range(4)))
+    assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 41))
+    assert list(audit_verify()) == []
