@@ -97,3 +97,17 @@ def test_browse_page_query_count_does_not_grow_with_items(client, regions):
     with CaptureQueriesContext(connection) as many:
         client.get("/items/")
     assert len(many) == len(few), "no N+1 on the browse page"
+
+
+def test_halls_of_the_site_with_windows(client, regions):
+    from tongban.directory.services import WindowSpec, hall_upsert
+
+    hall_upsert(name="石林彝族自治县政务服务中心", kind="center", region_code=COUNTY, address="鹿阜街道", hours="工作日",
+                phone="0871-1", windows=[WindowSpec(number="A01", name="综合受理窗口", categories=())])
+    client.cookies["tb_site"] = COUNTY
+    page = client.get("/halls/").content.decode()
+    assert "石林彝族自治县政务服务中心" in page and "A01 综合受理窗口" in page
+    client.cookies["tb_site"] = "530300000000"
+    assert "本站点暂无办事大厅信息" in client.get("/halls/").content.decode()
+    body = client.get("/api/v1/halls", {"region": "530100000000"}).json()
+    assert body["items"][0]["windows"][0]["is_comprehensive"] is True

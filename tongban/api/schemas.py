@@ -38,6 +38,31 @@ class DepartmentOut(Schema):
     region_name: str = Field(..., alias="region.name")
 
 
+class WindowOut(Schema):
+    number: str
+    name: str
+    is_comprehensive: bool
+    departments: list[str]
+
+    @staticmethod
+    def resolve_departments(obj: Any) -> list[str]:
+        return [d.name for d in obj.departments.all()]
+
+
+class HallOut(Schema):
+    name: str
+    kind: str
+    region_code: str = Field(..., alias="region.code")
+    address: str
+    hours: str
+    phone: str
+    windows: list[WindowOut]
+
+    @staticmethod
+    def resolve_windows(obj: Any) -> list[Any]:
+        return list(obj.windows.all())
+
+
 class ThemeOut(Schema):
     code: str
     name: str

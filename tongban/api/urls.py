@@ -87,6 +87,14 @@ def departments(request: HttpRequest, region: str | None = None, category: str |
     return directory.department_list(region_code=region, category=category)
 
 
+@directory_router.get("/halls", response={200: list[s.HallOut], **ERRORS}, summary="政务服务大厅（含窗口），region 为区划代码时含其下级")
+@paginate(LimitOffsetPagination)
+def halls(request: HttpRequest, region: str | None = None) -> Any:
+    if region and directory.region_get(code=region) is None:
+        raise Http404(f"区划 {region} 不存在。")
+    return directory.hall_list(within=region)
+
+
 @catalog_router.get("/themes", response=list[s.ThemeOut], summary="服务主题")
 def themes(request: HttpRequest, audience: str | None = None) -> Any:
     return list(catalog.theme_list(audience=audience))

@@ -98,8 +98,12 @@ def department_get(*, department_id: int) -> Department | None:
     return Department.objects.select_related("region").filter(pk=department_id).first()
 
 
-def hall_list(*, region_codes: list[str] | None = None) -> QuerySet[Hall]:
+def hall_list(*, region_codes: list[str] | None = None, within: str | None = None) -> QuerySet[Hall]:
+    """Halls in the given regions, or anywhere inside the region ``within`` (its whole subtree)."""
     qs = Hall.objects.select_related("region").prefetch_related("windows__departments")
     if region_codes is not None:
         qs = qs.filter(region__code__in=region_codes)
-    return qs
+    if within is not None:
+        region = region_get(code=within)
+        qs = qs.filter(region__prefix__startswith=region.prefix) if region else qs.none()
+    return qs.order_by("region__code", "name")

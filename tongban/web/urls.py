@@ -14,6 +14,7 @@ urlpatterns = [
     path("guide/<str:code>/", portal.implementation_guide, name="implementation_guide"),
     path("departments/", portal.departments, name="departments"),
     path("bundles/", portal.bundles, name="bundles"),
+    path("halls/", portal.halls, name="halls"),
     path("bundles/<slug:code>/", portal.bundle_detail, name="bundle"),
     path("search/", portal.search, name="search"),
     path("workbench/login/", workbench.StaffLoginView.as_view(), name="staff_login"),

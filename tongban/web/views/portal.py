@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from tongban.catalog import selectors as catalog
 from tongban.directory.interface import ExerciseLevel
-from tongban.directory.selectors import region_get, region_list_sites
+from tongban.directory.selectors import hall_list, region_get, region_list_sites
 from tongban.search.selectors import search_items
 from tongban.web.labels import DEPARTMENT_CATEGORIES, item_facts
 from tongban.web.site import (
@@ -162,6 +162,12 @@ def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
     materials = list(dict.fromkeys(
         m.name for member in members for m in member.item.current_version.materials.all() if m.required))
     return render(request, "web/bundle.html", {"bundle": bundle, "members": members, "materials": materials})
+
+
+def halls(request: HttpRequest) -> HttpResponse:
+    """政务服务中心 and 便民服务中心 in the current site, with their windows."""
+    site = current_site(request)
+    return render(request, "web/halls.html", {"page": _paginate(request, hall_list(within=site.code))})
 
 
 def bundles(request: HttpRequest) -> HttpResponse:
