@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
-RUN_ENV := TONGBAN_DEMO=1 TONGBAN_SECRET_KEY="$$(cat var/secret_key)"
+RUN_ENV := TONGBAN_DEMO=1 TONGBAN_ALLOW_DERIVED_KEYS=1 TONGBAN_SECRET_KEY="$$(cat var/secret_key)"
 
 .PHONY: run test test-pg lint openapi config-reference bench-catalog clean lock help
 

@@ -77,6 +77,7 @@ def _child_env(data_dir: Path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "tongban.conf.settings",
         "TONGBAN_DATA_DIR": str(data_dir),
         "TONGBAN_DEBUG": "0",
+        "TONGBAN_ALLOW_DERIVED_KEYS": "1",
         "TONGBAN_SECRET_KEY": secrets.token_urlsafe(50),
         "TONGBAN_DEMO": "1",
         "TONGBAN_LOG_LEVEL": "WARNING",

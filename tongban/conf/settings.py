@@ -22,6 +22,18 @@ if not SECRET_KEY:
     SECRET_KEY = "tongban-development-only-secret-key-not-for-production"  # noqa: S105
 AUDIT_KEY = env("TONGBAN_AUDIT_KEY", default="", secret=True, group="security",
                 help="Key of the HMAC that chains audit records. Keep it outside the database; defaults to a key derived from TONGBAN_SECRET_KEY.")
+DATA_KEYS = env("TONGBAN_DATA_KEYS", default=[], cast="list", secret=True, group="security",
+                help="Keys that encrypt personal data at rest: comma-separated `key-id:base64-of-32-bytes`, the first "
+                     "encrypts, all decrypt (rotation: put the new key first, run `manage.py rotate_data_keys`). "
+                     "Required in production; development derives one from TONGBAN_SECRET_KEY.")
+BLIND_INDEX_KEY = env("TONGBAN_BLIND_INDEX_KEY", default="", secret=True, group="security",
+                      help="Key of the keyed blind index (HMAC) used to find ID and phone numbers without decrypting. "
+                           "Changing it requires re-indexing; development derives one from TONGBAN_SECRET_KEY.")
+if not DEBUG and (not DATA_KEYS or not BLIND_INDEX_KEY) and env(
+        "TONGBAN_ALLOW_DERIVED_KEYS", default=False, cast="bool", group="security",
+        help="Allow keys derived from TONGBAN_SECRET_KEY outside debug mode (the local demo of `make run`; never in "
+             "production).") is False:
+    raise RuntimeError("TONGBAN_DATA_KEYS and TONGBAN_BLIND_INDEX_KEY must be set when TONGBAN_DEBUG is off")
 ALLOWED_HOSTS = env("TONGBAN_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"], cast="list",
                     group="general", help="Comma-separated host names this site may be served as.")
 CSRF_TRUSTED_ORIGINS = env("TONGBAN_CSRF_TRUSTED_ORIGINS", default=[], cast="list", group="security",
