@@ -27,8 +27,9 @@ DATA_KEYS = env("TONGBAN_DATA_KEYS", default=[], cast="list", secret=True, group
                      "encrypts, all decrypt (rotation: put the new key first, run `manage.py rotate_data_keys`). "
                      "Required in production; development derives one from TONGBAN_SECRET_KEY.")
 BLIND_INDEX_KEY = env("TONGBAN_BLIND_INDEX_KEY", default="", secret=True, group="security",
-                      help="Key of the keyed blind index (HMAC) used to find ID and phone numbers without decrypting. "
-                           "Changing it requires re-indexing; development derives one from TONGBAN_SECRET_KEY.")
+                      help="Key of the keyed blind index (HMAC) used to find ID and phone numbers without decrypting; at least "
+                           "32 characters. Changing it requires re-indexing; development derives one from "
+                           "TONGBAN_SECRET_KEY.")
 if not DEBUG and (not DATA_KEYS or not BLIND_INDEX_KEY) and env(
         "TONGBAN_ALLOW_DERIVED_KEYS", default=False, cast="bool", group="security",
         help="Allow keys derived from TONGBAN_SECRET_KEY outside debug mode (the local demo of `make run`; never in "
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "tongban.core",
+    "tongban.notifications",
     "tongban.identity",
     "tongban.directory",
     "tongban.catalog",
@@ -113,14 +115,15 @@ TEMPLATES = [
 ]
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "tongban.identity.hashers.TunedArgon2PasswordHasher",  # Argon2id, ~27 ms per check here (docs/adr/0008)
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "tongban.identity.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "tongban.identity.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "tongban.identity.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 2}},
+    {"NAME": "tongban.identity.passwords.CommonPasswordValidator"},
+    {"NAME": "tongban.identity.passwords.PersonalDataValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -163,5 +166,8 @@ LOGGING = {
     "loggers": {"jieba": {"level": "WARNING"}},
 }
 
+SMS_PROVIDER = env("TONGBAN_SMS_PROVIDER", default="simulator", group="providers",
+                   help="SMS provider plugin: `simulator` (本地短信模拟器: messages are stored and shown at /dev/sms/, "
+                        "nothing is sent) or a provider registered by a deployment.")
 SEARCH_RESULTS_PER_PAGE = env("TONGBAN_SEARCH_PAGE_SIZE", default=10, cast="int", group="search",
                               help="Number of items on one page of search results.")

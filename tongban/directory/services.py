@@ -15,6 +15,7 @@ from tongban.core.errors import ValidationFailed
 from tongban.directory.models import Department, Hall, Region, Staff, StaffRoleAssignment, Window
 from tongban.directory.models.department import REGION_LEVEL_TO_EXERCISE
 from tongban.directory.models.region import PREFIX_LENGTH
+from tongban.identity.interface import AccountKind
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def staff_create(
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=username).exists():
         raise ValidationFailed(_("用户名 %(u)s 已被使用。") % {"u": username}, code="duplicate_username")
-    user = user_model.objects.create_user(username=username, password=password, display_name=name)
+    user = user_model.objects.create_user(username=username, password=password, display_name=name,
+                                          kind=AccountKind.STAFF)
     staff = Staff.objects.create(user=user, department_id=department_id, name=name)
     StaffRoleAssignment.objects.bulk_create(StaffRoleAssignment(staff=staff, role=role) for role in set(roles))
     audit_record(action="directory.staff.create", actor=actor, target=Target(type="directory.staff",

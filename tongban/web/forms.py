@@ -214,3 +214,40 @@ class SynonymForm(WorkbenchForm):
     canonical = forms.CharField(label=_l("规范说法"), max_length=100, help_text=_l("事项名称或其中的规范用语，如：出生登记"))
     is_active = forms.BooleanField(label=_l("启用"), required=False, initial=True)
     note = forms.CharField(label=_l("备注"), max_length=200, required=False)
+
+
+class RegisterForm(forms.Form):
+    """注册: works without JavaScript — “获取验证码” and “注册” are two submit buttons of this one form."""
+
+    phone = forms.CharField(label=_l("手机号"), max_length=20,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    captcha = forms.CharField(label=_l("图形验证码"), max_length=8, required=False,
+                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    sms_code = forms.CharField(label=_l("短信验证码"), max_length=6, required=False,
+                               widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    username = forms.CharField(label=_l("自定义用户名（可不填）"), max_length=20, required=False,
+                               help_text=_l("以字母开头，6–20位字母、数字或下划线；设置后不可修改"))
+    password = forms.CharField(label=_l("密码"), strip=False, required=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text=_l("至少8位，包含字母、数字、符号中的两种，不能包含手机号"))
+    password2 = forms.CharField(label=_l("确认密码"), strip=False, required=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    agree = forms.BooleanField(label=_l("我已阅读并同意《用户服务协议》和《隐私政策》"), required=False)
+
+
+class PasswordLoginForm(forms.Form):
+    identifier = forms.CharField(label=_l("手机号 / 身份证号 / 用户名"), max_length=40,
+                                 widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(label=_l("密码"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    captcha = forms.CharField(label=_l("图形验证码"), max_length=8, required=False,
+                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
+class SmsLoginForm(forms.Form):
+    phone = forms.CharField(label=_l("手机号"), max_length=20,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    captcha = forms.CharField(label=_l("图形验证码"), max_length=8, required=False,
+                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    sms_code = forms.CharField(label=_l("短信验证码"), max_length=6, required=False,
+                               widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tongban.web.views import portal, workbench
+from tongban.web.views import account, portal, workbench
 
 app_name = "web"
 urlpatterns = [
@@ -17,6 +17,12 @@ urlpatterns = [
     path("halls/", portal.halls, name="halls"),
     path("bundles/<slug:code>/", portal.bundle_detail, name="bundle"),
     path("search/", portal.search, name="search"),
+    path("account/", account.account, name="account"),
+    path("account/register/", account.register, name="register"),
+    path("account/login/", account.login_view, name="login"),
+    path("account/logout/", account.logout_view, name="logout"),
+    path("account/captcha.png", account.captcha_image, name="captcha"),
+    path("dev/sms/", account.sms_inbox, name="sms_inbox"),
     path("workbench/login/", workbench.StaffLoginView.as_view(), name="staff_login"),
     path("workbench/logout/", auth_views.LogoutView.as_view(next_page="/"), name="staff_logout"),
     path("workbench/", workbench.staff_home, name="staff_home"),

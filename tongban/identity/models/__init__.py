@@ -1,0 +1,8 @@
+from tongban.identity.models.account import AccountKind, AuthFailure, User
+from tongban.identity.models.codes import CodePurpose, VerificationCode
+from tongban.identity.models.person import AssuranceEvent, AssuranceLevel, Person
+
+__all__ = [
+    "AccountKind", "AssuranceEvent", "AssuranceLevel", "AuthFailure", "CodePurpose", "Person", "User",
+    "VerificationCode",
+]

@@ -1,0 +1,38 @@
+"""Reads of the unified identity. Personal data leaves here masked unless a reveal is asked for (and audited)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tongban.core.crypto import mask_id_number, mask_phone
+from tongban.identity.models import AssuranceLevel, Person
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    """一人一档 as the person sees it on screen: masked identifiers."""
+
+    user_id: int
+    username: str
+    username_is_custom: bool
+    name: str
+    phone_masked: str
+    id_number_masked: str
+    assurance_level: int
+    assurance_label: str
+    assurance_at: datetime | None
+    identity_locked: bool
+
+
+def person_profile(*, user: Any) -> PersonProfile | None:
+    person = Person.objects.select_related("user").filter(user_id=getattr(user, "pk", None)).first()
+    if person is None:
+        return None
+    return PersonProfile(
+        user_id=person.user_id, username=person.user.get_username(),
+        username_is_custom=person.user.username_is_custom, name=person.name,
+        phone_masked=mask_phone(person.phone), id_number_masked=mask_id_number(person.id_number or ""),
+        assurance_level=person.assurance_level, assurance_label=str(AssuranceLevel(person.assurance_level).label),
+        assurance_at=person.assurance_at, identity_locked=person.identity_locked)

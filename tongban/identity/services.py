@@ -1,0 +1,249 @@
+"""Writes of the unified identity: SMS codes, registration, sign-in with lockout and throttling.
+
+Messages never reveal whether an account exists. Every authentication event goes to the audit log.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongban.core.audit import Actor, AuditOutcome, Target, atomic_service, audit_record
+from tongban.core.crypto import blind_index
+from tongban.core.errors import Conflict, DomainError, ValidationFailed
+from tongban.identity.models import AccountKind, AuthFailure, CodePurpose, Person, User, VerificationCode
+from tongban.identity.passwords import password_validate
+from tongban.identity.validators import validate_id_number, validate_mobile, validate_username
+from tongban.notifications.services import sms_send
+
+CODE_TTL = timedelta(minutes=5)
+CODE_RESEND_AFTER = timedelta(seconds=60)
+CODE_MAX_PER_PHONE_PER_DAY = 10
+CODE_MAX_PER_IP_PER_HOUR = 30
+CODE_MAX_ATTEMPTS = 5
+LOCK_AFTER_FAILURES = 5
+LOCK_FOR = timedelta(minutes=15)
+CAPTCHA_AFTER_FAILURES = 3
+IP_FAILURE_WINDOW = timedelta(minutes=15)
+IP_MAX_FAILURES = 30
+
+PHONE_CONTEXT = "identity.person.phone"
+ID_CONTEXT = "identity.person.id_number"
+
+
+class TooManyRequests(DomainError):
+    code = "too_many_requests"
+    http_status = 429
+
+
+class AuthenticationFailed(DomainError):
+    code = "authentication_failed"
+    http_status = 401
+
+
+def phone_index(phone: str) -> str:
+    return blind_index(phone, context=PHONE_CONTEXT)
+
+
+def id_number_index(id_number: str) -> str:
+    return blind_index(id_number, context=ID_CONTEXT)
+
+
+def _code_digest(code: str, phone_idx: str, purpose: str) -> str:
+    return blind_index(code, context=f"identity.sms_code:{purpose}:{phone_idx}")
+
+
+def _person_actor(user: User) -> Actor:
+    return Actor(kind="person" if user.kind == AccountKind.PERSON else str(user.kind), id=str(user.pk),
+                 label=user.get_username())
+
+
+# ------------------------------------------------------------------ SMS codes
+
+
+@atomic_service
+def sms_code_send(*, phone: str, purpose: str, ip: str | None) -> None:
+    """Send a 6-digit code valid for 5 minutes; resend after 60 s; rate-limited per phone and per IP."""
+    phone = validate_mobile(phone)
+    if purpose not in CodePurpose.values:
+        raise ValidationFailed(_("验证码用途不正确。"), code="bad_purpose")
+    now = timezone.now()
+    index = phone_index(phone)
+    recent = VerificationCode.objects.filter(phone_index=index, purpose=purpose).order_by("-created_at").first()
+    if recent is not None and now - recent.created_at < CODE_RESEND_AFTER:
+        wait = int((CODE_RESEND_AFTER - (now - recent.created_at)).total_seconds()) + 1
+        raise TooManyRequests(_("验证码已发送，请%(s)d秒后再重新获取。") % {"s": wait}, code="code_resend_too_soon")
+    if VerificationCode.objects.filter(phone_index=index, created_at__gte=now - timedelta(days=1)).count() \
+            >= CODE_MAX_PER_PHONE_PER_DAY:
+        raise TooManyRequests(_("该手机号今天获取验证码的次数已达上限，请明天再试。"), code="code_phone_limit")
+    if ip and VerificationCode.objects.filter(ip=ip, created_at__gte=now - timedelta(hours=1)).count() \
+            >= CODE_MAX_PER_IP_PER_HOUR:
+        raise TooManyRequests(_("获取验证码过于频繁，请稍后再试。"), code="code_ip_limit")
+    code = f"{secrets.randbelow(10**6):06d}"
+    VerificationCode.objects.create(purpose=purpose, phone_index=index, code_hash=_code_digest(code, index, purpose),
+                                    ip=ip, expires_at=now + CODE_TTL)
+    sms_send(phone=phone, purpose=purpose,
+             text=_("【通办】您的验证码是%(code)s，5分钟内有效。请勿把验证码告诉他人。") % {"code": code})
+    audit_record(action="identity.sms_code.send", actor=Actor(kind="anonymous"),
+                 target=Target(type="identity.phone", id=index[:16]), detail={"purpose": purpose})
+
+
+def sms_code_consume(*, phone: str, purpose: str, code: str) -> None:
+    """Check and use up the latest code. A wrong attempt is counted even though the caller is refused."""
+    with transaction.atomic():
+        error = _sms_code_check(phone=phone, purpose=purpose, code=code)
+    if error is not None:
+        raise error
+
+
+def _sms_code_check(*, phone: str, purpose: str, code: str) -> ValidationFailed | None:
+    index = phone_index(phone)
+    latest = (VerificationCode.objects.select_for_update().filter(phone_index=index, purpose=purpose)
+              .order_by("-created_at").first())
+    if latest is None:
+        return ValidationFailed(_("请先获取短信验证码。"), code="code_missing")
+    if latest.consumed_at is not None:
+        return ValidationFailed(_("该验证码已使用，请重新获取。"), code="code_used")
+    if timezone.now() > latest.expires_at:
+        return ValidationFailed(_("验证码已过期，请重新获取。"), code="code_expired")
+    if latest.attempts >= CODE_MAX_ATTEMPTS:
+        return ValidationFailed(_("验证码输错次数过多，请重新获取。"), code="code_attempts")
+    code = (code or "").strip()
+    if not (len(code) == 6 and code.isdigit()) or _code_digest(code, index, purpose) != latest.code_hash:
+        VerificationCode.objects.filter(pk=latest.pk).update(attempts=latest.attempts + 1)
+        return ValidationFailed(_("短信验证码不正确。"), code="code_wrong")
+    latest.consumed_at = timezone.now()
+    latest.save(update_fields=["consumed_at"])
+    return None
+
+
+# ------------------------------------------------------------------ registration
+
+
+def person_register(*, phone: str, sms_code: str, password: str, username: str = "", ip: str | None = None) -> User:
+    """注册: a natural person with a verified mobile number. Two registrations racing for one phone: one wins."""
+    phone = validate_mobile(phone)
+    user_model = get_user_model()
+    custom = ""
+    if username.strip():
+        custom = validate_username(username, taken=lambda name: user_model.objects.filter(
+            username__iexact=name).exists())
+    password_validate(password, username=custom, phone=phone)
+    index = phone_index(phone)
+    # The code is checked (and a wrong attempt counted) in its own transaction; only someone holding the phone
+    # learns whether it is already registered.
+    sms_code_consume(phone=phone, purpose=CodePurpose.REGISTER, code=sms_code)
+    if Person.objects.filter(phone_index=index).exists():
+        raise Conflict(_("该手机号已注册，请直接登录或找回密码。"), code="phone_registered")
+    try:
+        with transaction.atomic():
+            user = user_model.objects.create_user(username=custom or f"p{uuid.uuid4().hex[:20]}", password=password,
+                                                  kind=AccountKind.PERSON, username_is_custom=bool(custom))
+            Person.objects.create(user=user, phone=phone, phone_index=index)
+            audit_record(action="identity.person.register", actor=_person_actor(user),
+                         target=Target(type="identity.user", id=str(user.pk)))
+    except IntegrityError:
+        raise Conflict(_("该手机号或用户名已被注册，请直接登录。"), code="already_registered") from None
+    return user
+
+
+# ------------------------------------------------------------------ sign-in
+
+
+def _resolve_identifier(identifier: str) -> tuple[str, User | None]:
+    """A username, mobile number or ID number → (its blind index for throttling, the account or None)."""
+    raw = (identifier or "").strip()
+    user_model = get_user_model()
+    try:
+        phone = validate_mobile(raw)
+    except ValidationFailed:
+        pass
+    else:
+        index = phone_index(phone)
+        person = Person.objects.select_related("user").filter(phone_index=index).first()
+        return index, person.user if person else None
+    try:
+        id_number = validate_id_number(raw)
+    except ValidationFailed:
+        pass
+    else:
+        index = id_number_index(id_number)
+        person = Person.objects.select_related("user").filter(id_number_index=index).first()
+        return index, person.user if person else None
+    return blind_index(raw.lower(), context="identity.username"), user_model.objects.filter(
+        username__iexact=raw, username_is_custom=True).first()
+
+
+def login_needs_captcha(*, identifier: str, ip: str | None) -> bool:
+    """After 3 failures for this identifier (or from this address) the form also asks for the image captcha."""
+    index, _user = _resolve_identifier(identifier)
+    since = timezone.now() - IP_FAILURE_WINDOW
+    return AuthFailure.objects.filter(identifier_index=index, occurred_at__gte=since).count() >= \
+        CAPTCHA_AFTER_FAILURES or (ip is not None and AuthFailure.objects.filter(
+            ip=ip, occurred_at__gte=since).count() >= CAPTCHA_AFTER_FAILURES)
+
+
+GENERIC_FAILURE = "账号或密码不正确。连续输错5次，账号将被锁定15分钟。"
+
+
+def _fail(*, index: str, user: User | None, ip: str | None, reason: str) -> AuthenticationFailed:
+    with transaction.atomic():
+        AuthFailure.objects.create(ip=ip, identifier_index=index)
+        detail: dict[str, Any] = {"reason": reason}
+        if user is not None:
+            user.failed_logins += 1
+            fields = ["failed_logins"]
+            if user.failed_logins >= LOCK_AFTER_FAILURES:
+                user.locked_until = timezone.now() + LOCK_FOR
+                user.failed_logins = 0
+                fields.append("locked_until")
+                detail["locked_until"] = user.locked_until.isoformat()
+                audit_record(action="identity.login.lock", actor=_person_actor(user),
+                             target=Target(type="identity.user", id=str(user.pk)), outcome=AuditOutcome.SUCCESS)
+            user.save(update_fields=fields)
+        audit_record(action="identity.login", actor=_person_actor(user) if user else Actor(kind="anonymous"),
+                     target=Target(type="identity.user", id=str(user.pk) if user else ""),
+                     outcome=AuditOutcome.FAILURE, detail=detail)
+    return AuthenticationFailed(_(GENERIC_FAILURE))
+
+
+def login_with_password(*, identifier: str, password: str, ip: str | None) -> User:
+    """Sign in with a username, mobile number or ID number and a password."""
+    if ip and AuthFailure.objects.filter(ip=ip, occurred_at__gte=timezone.now() - IP_FAILURE_WINDOW).count() \
+            >= IP_MAX_FAILURES:
+        raise TooManyRequests(_("登录尝试过于频繁，请15分钟后再试。"), code="login_ip_limit")
+    index, user = _resolve_identifier(identifier)
+    if user is None or not user.is_active:
+        user_model = get_user_model()
+        user_model().set_password(password)  # spend the same time as a real check
+        raise _fail(index=index, user=None, ip=ip, reason="unknown")
+    if user.locked_until and user.locked_until > timezone.now():
+        raise _fail(index=index, user=None, ip=ip, reason="locked")
+    if not user.check_password(password):  # also upgrades an older hash on success
+        raise _fail(index=index, user=user, ip=ip, reason="password")
+    return _succeed(user, method="password")
+
+
+def login_with_sms(*, phone: str, sms_code: str, ip: str | None) -> User:
+    """Sign in with a mobile number and an SMS code (短信验证码登录)."""
+    phone = validate_mobile(phone)
+    sms_code_consume(phone=phone, purpose=CodePurpose.LOGIN, code=sms_code)
+    person = Person.objects.select_related("user").filter(phone_index=phone_index(phone)).first()
+    if person is None or not person.user.is_active:
+        raise AuthenticationFailed(_("该手机号尚未注册，请先注册。"), code="not_registered")
+    return _succeed(person.user, method="sms")
+
+
+def _succeed(user: User, *, method: str) -> User:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None, last_login=timezone.now())
+        audit_record(action="identity.login", actor=_person_actor(user),
+                     target=Target(type="identity.user", id=str(user.pk)), detail={"method": method})
+    return user

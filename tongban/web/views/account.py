@@ -1,0 +1,146 @@
+"""Citizen accounts: registration, sign-in (password or SMS code), profile, sign-out. All work without JavaScript."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tongban.core.errors import DomainError
+from tongban.identity import selectors as identity
+from tongban.identity import services
+from tongban.identity.captcha import captcha_check, captcha_new
+from tongban.notifications.selectors import simulated_sms_recent, simulator_enabled
+from tongban.web.forms import PasswordLoginForm, RegisterForm, SmsLoginForm
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/account/"
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else "/account/"
+
+
+def _error(form: object, error: DomainError, field: str | None = None) -> None:
+    form.add_error(field, error.message)  # type: ignore[attr-defined]
+    for issue in error.issues:
+        target = issue.field if issue.field in form.fields else None  # type: ignore[attr-defined]
+        form.add_error(target, issue.message)  # type: ignore[attr-defined]
+
+
+@never_cache
+def captcha_image(request: HttpRequest) -> HttpResponse:
+    """A fresh image captcha for this browser session (refresh by reloading the image)."""
+    response = HttpResponse(captcha_new(request.session), content_type="image/png")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _send_code(request: HttpRequest, form: RegisterForm | SmsLoginForm, purpose: str) -> None:
+    """The “获取验证码” button: the image captcha first, then the SMS."""
+    if not captcha_check(request.session, form.cleaned_data.get("captcha", "")):
+        form.add_error("captcha", _("图形验证码不正确或已过期，请看新图片重新输入（不区分大小写）。"))
+        return
+    try:
+        services.sms_code_send(phone=form.cleaned_data["phone"], purpose=purpose, ip=_ip(request))
+    except DomainError as error:
+        _error(form, error, "phone")
+        return
+    messages.success(request, _("短信验证码已发送，5分钟内有效。"))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if request.POST.get("action") == "send_code":
+            _send_code(request, form, "register")
+        elif not data["agree"]:
+            form.add_error("agree", _("请阅读并同意用户服务协议和隐私政策。"))
+        elif data["password"] != data["password2"]:
+            form.add_error("password2", _("两次输入的密码不一致。"))
+        else:
+            try:
+                user = services.person_register(phone=data["phone"], sms_code=data["sms_code"],
+                                                password=data["password"], username=data["username"], ip=_ip(request))
+            except DomainError as error:
+                _error(form, error)
+            else:
+                login(request, user, backend=BACKEND)
+                messages.success(request, _("注册成功。完成实名认证后可办理更多事项。"))
+                return redirect("web:account")
+    return render(request, "web/account/register.html", {"form": form, "sms_simulator": simulator_enabled()})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    mode = request.POST.get("mode") or request.GET.get("mode") or "password"
+    password_form = PasswordLoginForm(request.POST if mode == "password" and request.method == "POST" else None)
+    sms_form = SmsLoginForm(request.POST if mode == "sms" and request.method == "POST" else None)
+    needs_captcha = False
+    if request.method == "POST" and mode == "password" and password_form.is_valid():
+        data = password_form.cleaned_data
+        needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=_ip(request))
+        if needs_captcha and not captcha_check(request.session, data["captcha"]):
+            password_form.add_error("captcha", _("请输入图形验证码（不区分大小写）。"))
+        else:
+            try:
+                user = services.login_with_password(identifier=data["identifier"], password=data["password"],
+                                                    ip=_ip(request))
+            except DomainError as error:
+                _error(password_form, error)
+                needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=_ip(request))
+            else:
+                login(request, user, backend=BACKEND)
+                return redirect(_next(request))
+    elif request.method == "POST" and mode == "sms" and sms_form.is_valid():
+        if request.POST.get("action") == "send_code":
+            _send_code(request, sms_form, "login")
+        else:
+            try:
+                user = services.login_with_sms(phone=sms_form.cleaned_data["phone"],
+                                               sms_code=sms_form.cleaned_data["sms_code"], ip=_ip(request))
+            except DomainError as error:
+                _error(sms_form, error)
+            else:
+                login(request, user, backend=BACKEND)
+                return redirect(_next(request))
+    return render(request, "web/account/login.html", {
+        "mode": mode, "password_form": password_form, "sms_form": sms_form, "needs_captcha": needs_captcha,
+        "next": _next(request), "sms_simulator": simulator_enabled()})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, _("您已安全退出。"))
+    return redirect("web:home")
+
+
+@login_required(login_url="web:login")
+def account(request: HttpRequest) -> HttpResponse:
+    """我的账号: what the platform holds about me, masked."""
+    profile = identity.person_profile(user=request.user)
+    if profile is None:
+        raise Http404(_("这里是自然人账号页面。"))
+    return render(request, "web/account/profile.html", {"profile": profile})
+
+
+def sms_inbox(request: HttpRequest) -> HttpResponse:
+    """The local SMS simulator's inbox (本地短信模拟器), only while it is the configured provider."""
+    if not simulator_enabled():
+        raise Http404()
+    return render(request, "web/account/sms_inbox.html", {"messages_sent": simulated_sms_recent(limit=20)})
