@@ -32,9 +32,13 @@ def _digest(text: str) -> str:
     return hmac.new(key, text.upper().encode(), hashlib.sha256).hexdigest()
 
 
+def _random_text() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
 def captcha_new(session: Any) -> bytes:
     """A new challenge for this session (replacing any earlier one); returns the PNG."""
-    text = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    text = _random_text()
     session[SESSION_KEY] = {"h": _digest(text), "exp": time.time() + TTL_SECONDS, "n": 0}
     return _render(text)
 

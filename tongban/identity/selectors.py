@@ -27,7 +27,9 @@ class PersonProfile:
 
 
 def person_profile(*, user: Any) -> PersonProfile | None:
-    person = Person.objects.select_related("user").filter(user_id=getattr(user, "pk", None)).first()
+    if not getattr(user, "is_authenticated", False):
+        return None
+    person = Person.objects.select_related("user").filter(user_id=user.pk).first()
     if person is None:
         return None
     return PersonProfile(
