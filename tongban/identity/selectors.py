@@ -38,3 +38,22 @@ def person_profile(*, user: Any) -> PersonProfile | None:
         phone_masked=mask_phone(person.phone), id_number_masked=mask_id_number(person.id_number or ""),
         assurance_level=person.assurance_level, assurance_label=str(AssuranceLevel(person.assurance_level).label),
         assurance_at=person.assurance_at, identity_locked=person.identity_locked)
+
+
+def user_assurance_level(*, user: Any) -> int:
+    """0 for guests, else the person's level (1 registered … 4 verified in person); other accounts count as 1."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    level = Person.objects.filter(user_id=user.pk).values_list("assurance_level", flat=True).first()
+    return int(level) if level is not None else AssuranceLevel.REGISTERED
+
+
+def person_verified_identity(*, user_id: int) -> tuple[str, str] | None:
+    """The verified (name, ID number) of a person, unmasked — for services that must use it (prefill, checks).
+
+    Never render the result directly; screens use :func:`person_profile`.
+    """
+    person = Person.objects.filter(user_id=user_id, identity_locked=True).first()
+    if person is None or person.id_number is None:
+        return None
+    return person.name, person.id_number

@@ -18,9 +18,18 @@ from django.utils.translation import gettext as _
 from tongban.core.audit import Actor, AuditOutcome, Target, atomic_service, audit_record
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, DomainError, ValidationFailed
-from tongban.identity.models import AccountKind, AuthFailure, CodePurpose, Person, User, VerificationCode
+from tongban.identity.models import (
+    AccountKind,
+    AssuranceEvent,
+    AssuranceLevel,
+    AuthFailure,
+    CodePurpose,
+    Person,
+    User,
+    VerificationCode,
+)
 from tongban.identity.passwords import password_validate
-from tongban.identity.validators import validate_id_number, validate_mobile, validate_username
+from tongban.identity.validators import validate_id_number, validate_mobile, validate_person_name, validate_username
 from tongban.notifications.services import sms_send
 
 CODE_TTL = timedelta(minutes=5)
@@ -247,3 +256,60 @@ def _succeed(user: User, *, method: str) -> User:
         audit_record(action="identity.login", actor=_person_actor(user),
                      target=Target(type="identity.user", id=str(user.pk)), detail={"method": method})
     return user
+
+
+# ------------------------------------------------------------------ real-name assurance
+
+
+@atomic_service
+def person_assurance_raise(
+    *, user_id: int, level: int, method: str, provider: str, name: str | None = None, id_number: str | None = None,
+) -> None:
+    """Record a successful real-name check (实名核验): the level only goes up, and the verified name and ID number
+    are locked from then on (a change needs a reviewed correction request, 纠错).
+
+    Called by the real-name verification routes after their provider confirmed the identity.
+    """
+    person = Person.objects.select_for_update().select_related("user").get(user_id=user_id)
+    if level not in AssuranceLevel.values:
+        raise ValidationFailed(_("实名等级不正确。"), code="bad_level")
+    if id_number is not None:
+        id_number = validate_id_number(id_number)
+        index = id_number_index(id_number)
+        if person.identity_locked and person.id_number_index != index:
+            raise Conflict(_("身份信息已核验锁定，如需更正请提交纠错申请。"), code="identity_locked")
+        if Person.objects.filter(id_number_index=index).exclude(pk=person.pk).exists():
+            raise Conflict(_("该身份证号已绑定其他账号。如非本人操作，请到政务服务窗口办理。"), code="id_number_taken")
+        person.id_number, person.id_number_index = id_number, index
+    if name is not None:
+        name = validate_person_name(name)
+        if person.identity_locked and person.name != name:
+            raise Conflict(_("身份信息已核验锁定，如需更正请提交纠错申请。"), code="identity_locked")
+        person.name = name
+    if person.id_number is None or not person.name:
+        raise ValidationFailed(_("实名核验需要姓名和身份证号。"), code="identity_incomplete")
+    now = timezone.now()
+    if level > person.assurance_level:
+        person.assurance_level, person.assurance_method, person.assurance_at = level, method, now
+    person.identity_locked = True
+    person.save()
+    AssuranceEvent.objects.create(person=person, level=level, method=method, provider=provider)
+    audit_record(action="identity.assurance.raise", actor=_person_actor(person.user),
+                 target=Target(type="identity.user", id=str(user_id)),
+                 detail={"level": level, "method": method, "provider": provider})
+
+
+@atomic_service
+def person_identity_correct(*, user_id: int, name: str, id_number: str, reviewer: Actor, reason: str) -> None:
+    """纠错: staff, after reviewing a correction request, replace a locked verified identity."""
+    if not reason.strip():
+        raise ValidationFailed(_("请填写更正原因。"), code="reason_required")
+    person = Person.objects.select_for_update().get(user_id=user_id)
+    id_number = validate_id_number(id_number)
+    index = id_number_index(id_number)
+    if Person.objects.filter(id_number_index=index).exclude(pk=person.pk).exists():
+        raise Conflict(_("该身份证号已绑定其他账号。"), code="id_number_taken")
+    person.name, person.id_number, person.id_number_index = validate_person_name(name), id_number, index
+    person.save()
+    audit_record(action="identity.identity.correct", actor=reviewer, target=Target(type="identity.user",
+                 id=str(user_id)), detail={"reason": reason})
