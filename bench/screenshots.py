@@ -32,11 +32,14 @@ SHOTS = [  # file, path, cookies
 ]
 
 
+SECRET = secrets.token_urlsafe(50)
+
+
 def _env(data: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
            and not k.startswith("TONGBAN_")}
     env.update({"DJANGO_SETTINGS_MODULE": "tongban.conf.settings", "TONGBAN_DATA_DIR": str(data),
-                "TONGBAN_DEBUG": "0", "TONGBAN_SECRET_KEY": secrets.token_urlsafe(50), "TONGBAN_DEMO": "1", "TONGBAN_ALLOW_DERIVED_KEYS": "1",
+                "TONGBAN_DEBUG": "0", "TONGBAN_SECRET_KEY": SECRET, "TONGBAN_DEMO": "1", "TONGBAN_ALLOW_DERIVED_KEYS": "1",
                 "TONGBAN_LOG_LEVEL": "WARNING"})
     return env
 

@@ -54,7 +54,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def make_staff(department: Department, *roles: str, username: str | None = None) -> Any:
-    user = UserFactory(username=username) if username else UserFactory()
+    user = UserFactory(username=username, kind="staff") if username else UserFactory(kind="staff")
     user.save()
     staff = Staff.objects.create(user=user, department=department, name=f"员工{user.pk}")
     for role in roles:

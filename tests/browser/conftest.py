@@ -69,6 +69,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # ------------------------------------------------------------------ the app under gunicorn
 
 
+SESSION_SECRET = secrets.token_urlsafe(50)
+
+
 def _child_env(data_dir: Path) -> dict[str, str]:
     """The environment of the app: SQLite in ``data_dir``, production settings, demo banner on."""
     env = {k: v for k, v in os.environ.items()
@@ -78,7 +81,7 @@ def _child_env(data_dir: Path) -> dict[str, str]:
         "TONGBAN_DATA_DIR": str(data_dir),
         "TONGBAN_DEBUG": "0",
         "TONGBAN_ALLOW_DERIVED_KEYS": "1",
-        "TONGBAN_SECRET_KEY": secrets.token_urlsafe(50),
+        "TONGBAN_SECRET_KEY": SESSION_SECRET,  # one per run: the data keys derive from it
         "TONGBAN_DEMO": "1",
         "TONGBAN_LOG_LEVEL": "WARNING",
     })

@@ -4,11 +4,15 @@ their own demo server (``workbench_server``), never the one the portal tests rea
 from __future__ import annotations
 
 import re
+import time
+from datetime import datetime
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DEMO_PASSWORD, SHILIN, MakePage
+from tongban.demo.loader import DEMO_TOTP_SECRETS
 
 pytestmark = pytest.mark.browser
 
@@ -20,13 +24,31 @@ def server_url(workbench_server: str) -> str:
     return workbench_server
 
 
+_last_step: dict[str, int] = {}
+
+
+def totp_code(username: str) -> str:
+    """The demo account's next unused TOTP code (a code is accepted once: wait for a fresh step if needed)."""
+    totp = pyotp.TOTP(DEMO_TOTP_SECRETS[username])
+    step = max(totp.timecode(datetime.now()), _last_step.get(username, 0) + 1)
+    while step > totp.timecode(datetime.now()) + 1:  # the server accepts at most one step ahead
+        time.sleep(1)
+    _last_step[username] = step
+    return totp.generate_otp(step)
+
+
 def log_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
-    """The way staff arrive: the footer's 工作人员入口, then the login form."""
+    """The way staff arrive: the footer's 工作人员入口, the password, then the TOTP code."""
     page.goto("/")
     page.get_by_role("contentinfo").get_by_role("link", name="工作人员入口").click()
     expect(page.get_by_role("heading", name="工作人员登录")).to_be_visible()
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="下一步").click()
+    if password != DEMO_PASSWORD:
+        return
+    expect(page.get_by_role("heading", name="输入动态口令")).to_be_visible()
+    page.get_by_label("动态口令").fill(totp_code(username))
     page.get_by_role("button", name="登录").click()
 
 
@@ -162,8 +184,8 @@ def test_wrong_password_shows_the_chinese_error(page: Page) -> None:
     page.goto("/workbench/login/")
     page.get_by_label("用户名").fill("demo_platform")
     page.get_by_label("密码").fill("not-the-password")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("alert")).to_have_text("用户名或密码不正确，请重新输入。")
+    page.get_by_role("button", name="下一步").click()
+    expect(page.get_by_role("alert")).to_have_text("账号或密码不正确。连续输错5次，账号将被锁定15分钟。")
     expect(page.get_by_label("用户名")).to_have_value("demo_platform")
     expect(page.get_by_label("密码")).to_have_value("")
     assert "/workbench/login/" in page.url
@@ -175,6 +197,8 @@ def test_logging_in_directly_at_the_login_page_lands_in_the_workbench(page: Page
     page.goto("/workbench/login/")
     page.get_by_label("用户名").fill("demo_km_scjg")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("动态口令").fill(totp_code("demo_km_scjg"))
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(lambda url: "/login/" not in url)
     assert re.search(r"/workbench/(items|implementations)/$", page.url), page.url

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tests.factories import DepartmentFactory, make_staff, published_implementation, published_item
@@ -19,10 +21,44 @@ def staff(regions, client):
     return {"platform": platform, "county": county, "police": county_police}
 
 
-def test_login_lands_in_the_workbench(client, staff):
+def test_staff_login_needs_totp_and_enrols_on_first_sign_in(client, staff):
+    import pyotp
+
     response = client.post("/workbench/login/", {"username": staff["platform"].username,
                                                   "password": "Secret#2026pass"})
+    assert response["Location"] == "/workbench/login/otp/"
+    assert "_auth_user_id" not in client.session, "no session before the second factor"
+    page = client.get("/workbench/login/otp/").content.decode()
+    assert "绑定动态口令" in page and "<svg" in page
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    wrong = client.post("/workbench/login/otp/", {"code": "000000"})
+    assert "动态口令不正确" in wrong.content.decode()
+    response = client.post("/workbench/login/otp/", {"code": pyotp.TOTP(secret).now()})
     assert response["Location"] == "/workbench/"
+    assert client.get("/workbench/items/").status_code == 200
+    # The same code cannot be used twice (replay), even by a new sign-in.
+    client.post("/workbench/logout/")
+    client.post("/workbench/login/", {"username": staff["platform"].username, "password": "Secret#2026pass"})
+    replay = client.post("/workbench/login/otp/", {"code": pyotp.TOTP(secret).now()})
+    assert replay.status_code == 200 and "动态口令不正确" in replay.content.decode()
+
+
+def test_citizen_accounts_cannot_use_the_staff_login(client, django_user_model):
+    django_user_model.objects.create_user(username="citizen_x", password="Secret#2026pass")
+    page = client.post("/workbench/login/", {"username": "citizen_x", "password": "Secret#2026pass"})
+    assert "账号或密码不正确" in page.content.decode()
+
+
+def test_three_separated_administrators_are_never_combined(staff):
+    from tongban.core.audit import SYSTEM
+    from tongban.core.errors import ValidationFailed
+    from tongban.directory.services import staff_role_grant
+
+    staff_id = staff["platform"].staff.pk
+    staff_role_grant(actor=SYSTEM, staff_id=staff_id, role="system_admin")
+    with pytest.raises(ValidationFailed) as caught:
+        staff_role_grant(actor=SYSTEM, staff_id=staff_id, role="audit_admin")
+    assert caught.value.code == "separation_of_duties"
 
 
 def test_platform_admin_classifies_and_weights_an_item(client, staff):

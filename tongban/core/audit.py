@@ -64,7 +64,7 @@ ANONYMOUS = Actor(kind="anonymous")
 def actor_from_user(user: Any) -> Actor:
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
-    kind = "staff" if getattr(user, "is_staff_account", False) else "person"
+    kind = str(getattr(user, "kind", "person"))
     return Actor(kind=kind, id=str(user.pk), label=user.get_username())
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from tongban.catalog import selectors as catalog_selectors
@@ -26,6 +27,7 @@ from tongban.core.errors import ValidationFailed
 from tongban.directory import selectors as directory_selectors
 from tongban.directory import services as directory_services
 from tongban.directory.interface import StaffRole
+from tongban.identity.totp import totp_enroll_demo, totp_has_device
 from tongban.search import services as search_services
 from tongban.search.seed import SYNONYMS, seed_synonyms
 
@@ -45,12 +47,17 @@ DEMO_SITES = {"2": PROVINCE, "3": KUNMING, "4": COUNTY}
 CATEGORY_FALLBACK = {"yaojian": "scjg"}
 NATURES = {"法定机关": "statutory", "授权组织": "authorised", "受委托组织": "entrusted", "企业": "enterprise"}
 
-# Demo staff accounts (listed in README.md). Passwords are for the demo only.
+# Demo staff accounts (listed in README.md). Passwords and TOTP secrets are public: demo only.
 DEMO_STAFF = [
     ("demo_platform", "Demo@Tongban2026", "张平台（演示）", PROVINCE, "zwfw", [StaffRole.PLATFORM_CATALOG_ADMIN]),
     ("demo_km_scjg", "Demo@Tongban2026", "李市监（演示）", KUNMING, "scjg", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
     ("demo_sl_gongan", "Demo@Tongban2026", "王公安（演示）", COUNTY, "gongan", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
 ]
+DEMO_TOTP_SECRETS = {
+    "demo_platform": "DEMOPLATFORMTOTPSECRETONLYFORDEM",
+    "demo_km_scjg": "DEMOKUNMINGSCJGTOTPSECRETONLYFOR",
+    "demo_sl_gongan": "DEMOSHILINGONGANTOTPSECRETONLYAB",
+}
 
 
 def data_files() -> list[Path]:
@@ -58,8 +65,11 @@ def data_files() -> list[Path]:
     return [path for path in files if path.exists()]
 
 
+LOADER_VERSION = b"2"  # bump when the loader itself changes what it writes
+
+
 def fingerprint() -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(LOADER_VERSION)
     for path in data_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -219,10 +229,13 @@ def _load_synonyms(echo: Callable[[str], None]) -> None:
 
 
 def _load_staff(echo: Callable[[str], None]) -> None:
+    user_model = get_user_model()
     for username, password, name, region_code, category, roles in DEMO_STAFF:
-        if directory_selectors.staff_exists(username=username):
-            continue
-        department = directory_selectors.department_list(region_code=region_code, category=category).get()
-        directory_services.staff_create(username=username, password=password, name=name,
-                                        department_id=department.pk, roles=roles)
-    echo(f"演示工作人员账号：{len(DEMO_STAFF)} 个")
+        if not directory_selectors.staff_exists(username=username):
+            department = directory_selectors.department_list(region_code=region_code, category=category).get()
+            directory_services.staff_create(username=username, password=password, name=name,
+                                            department_id=department.pk, roles=roles)
+        user = user_model.objects.get(username=username)
+        if not totp_has_device(user=user):
+            totp_enroll_demo(user=user, secret=DEMO_TOTP_SECRETS[username])
+    echo(f"演示工作人员账号：{len(DEMO_STAFF)} 个（动态口令密钥见 README.md）")

@@ -12,9 +12,10 @@ from stdnum.cn import uscc
 
 from tongban.core.audit import SYSTEM, Actor, Target, atomic_service, audit_record
 from tongban.core.errors import ValidationFailed
-from tongban.directory.models import Department, Hall, Region, Staff, StaffRoleAssignment, Window
+from tongban.directory.models import Department, Hall, Region, Staff, StaffRole, StaffRoleAssignment, Window
 from tongban.directory.models.department import REGION_LEVEL_TO_EXERCISE
 from tongban.directory.models.region import PREFIX_LENGTH
+from tongban.directory.models.staff import SEPARATED_ADMIN_ROLES
 from tongban.identity.interface import AccountKind
 
 
@@ -126,7 +127,11 @@ def staff_create(
     user = user_model.objects.create_user(username=username, password=password, display_name=name,
                                           kind=AccountKind.STAFF)
     staff = Staff.objects.create(user=user, department_id=department_id, name=name)
-    StaffRoleAssignment.objects.bulk_create(StaffRoleAssignment(staff=staff, role=role) for role in set(roles))
+    roles = set(roles)
+    if len(roles & SEPARATED_ADMIN_ROLES) > 1:
+        raise ValidationFailed(_("系统管理员、安全管理员和审计管理员必须由不同的人担任（三员分立）。"),
+                               code="separation_of_duties")
+    StaffRoleAssignment.objects.bulk_create(StaffRoleAssignment(staff=staff, role=role) for role in roles)
     audit_record(action="directory.staff.create", actor=actor, target=Target(type="directory.staff",
                  id=str(staff.pk), label=name), detail={"roles": sorted(set(roles))})
     return staff
@@ -147,3 +152,26 @@ def department_bulk_create_for_load(*, categories: Sequence[str], credit_code: C
     ]
     Department.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+@atomic_service
+def staff_role_grant(*, actor: Actor, staff_id: int, role: str) -> None:
+    """Give a staff member a role. The three separated administrators are never combined on one account."""
+    if role not in StaffRole.values:
+        raise ValidationFailed(_("角色不存在。"), code="unknown_role")
+    staff = Staff.objects.select_for_update().get(pk=staff_id)
+    held = set(staff.roles.values_list("role", flat=True))
+    if role in SEPARATED_ADMIN_ROLES and held & (SEPARATED_ADMIN_ROLES - {role}):
+        raise ValidationFailed(_("系统管理员、安全管理员和审计管理员必须由不同的人担任（三员分立），不能授予同一账号。"),
+                               code="separation_of_duties")
+    StaffRoleAssignment.objects.get_or_create(staff=staff, role=role)
+    audit_record(action="directory.staff.role_grant", actor=actor,
+                 target=Target(type="directory.staff", id=str(staff.pk), label=staff.name), detail={"role": role})
+
+
+@atomic_service
+def staff_role_revoke(*, actor: Actor, staff_id: int, role: str) -> None:
+    deleted, _rows = StaffRoleAssignment.objects.filter(staff_id=staff_id, role=role).delete()
+    if deleted:
+        audit_record(action="directory.staff.role_revoke", actor=actor,
+                     target=Target(type="directory.staff", id=str(staff_id)), detail={"role": role})

@@ -57,3 +57,10 @@ def person_verified_identity(*, user_id: int) -> tuple[str, str] | None:
     if person is None or person.id_number is None:
         return None
     return person.name, person.id_number
+
+
+def user_get(*, user_id: int) -> Any:
+    """An active account by id (for the second sign-in step), or None."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()

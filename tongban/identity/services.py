@@ -29,6 +29,7 @@ from tongban.identity.models import (
     VerificationCode,
 )
 from tongban.identity.passwords import password_validate
+from tongban.identity.totp import totp_verify
 from tongban.identity.validators import validate_id_number, validate_mobile, validate_person_name, validate_username
 from tongban.notifications.services import sms_send
 
@@ -313,3 +314,33 @@ def person_identity_correct(*, user_id: int, name: str, id_number: str, reviewer
     person.save()
     audit_record(action="identity.identity.correct", actor=reviewer, target=Target(type="identity.user",
                  id=str(user_id)), detail={"reason": reason})
+
+
+# ------------------------------------------------------------------ staff sign-in (password, then TOTP)
+
+
+def staff_password_check(*, username: str, password: str, ip: str | None) -> User:
+    """First factor of a staff sign-in. The session is opened only after :func:`staff_second_factor`."""
+    if ip and AuthFailure.objects.filter(ip=ip, occurred_at__gte=timezone.now() - IP_FAILURE_WINDOW).count() \
+            >= IP_MAX_FAILURES:
+        raise TooManyRequests(_("登录尝试过于频繁，请15分钟后再试。"), code="login_ip_limit")
+    raw = (username or "").strip()
+    index = blind_index(raw.lower(), context="identity.staff_username")
+    user = get_user_model().objects.filter(username__iexact=raw, kind=AccountKind.STAFF, is_active=True).first()
+    if user is None:
+        get_user_model()().set_password(password)
+        raise _fail(index=index, user=None, ip=ip, reason="unknown")
+    if user.locked_until and user.locked_until > timezone.now():
+        raise _fail(index=index, user=None, ip=ip, reason="locked")
+    if not user.check_password(password):
+        raise _fail(index=index, user=user, ip=ip, reason="password")
+    return user
+
+
+def staff_second_factor(*, user: User, code: str, ip: str | None, enrolling: bool) -> User:
+    """Second factor (mandatory for staff): a TOTP code, or the first code of a new enrolment."""
+    if not totp_verify(user=user, code=code, confirming=enrolling):
+        index = blind_index(user.get_username().lower(), context="identity.staff_username")
+        _fail(index=index, user=user, ip=ip, reason="totp")  # counts towards the lock like a wrong password
+        raise AuthenticationFailed(_("动态口令不正确或已使用过，请输入验证器应用上最新的6位数字。"), code="totp_wrong")
+    return _succeed(user, method="pwd+otp")

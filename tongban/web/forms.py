@@ -251,3 +251,15 @@ class SmsLoginForm(forms.Form):
                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
     sms_code = forms.CharField(label=_l("短信验证码"), max_length=6, required=False,
                                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+class StaffLoginForm(forms.Form):
+    username = forms.CharField(label=_l("用户名"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(label=_l("密码"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class TotpForm(forms.Form):
+    code = forms.CharField(label=_l("动态口令"), max_length=8, help_text=_l("验证器应用上显示的6位数字"),
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))

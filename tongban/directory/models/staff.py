@@ -1,4 +1,8 @@
-"""Minimal staff model (工作人员): the identity issue extends it with more roles and mandatory TOTP."""
+"""Staff (工作人员), their roles and data scope (their department and its region subtree).
+
+TOTP is mandatory for staff (tongban.identity.totp); the three separated administrators of MLPS level 3 (系统、
+安全、审计管理员) can never be held by one account (enforced by ``directory.services.staff_role_grant``).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StaffRole(models.TextChoices):
-    PLATFORM_CATALOG_ADMIN = "platform_catalog_admin", _("平台事项管理员")
+    WINDOW_CLERK = "window_clerk", _("窗口受理人员")
+    REVIEWER = "reviewer", _("审核人员")
+    APPROVER = "approver", _("审批人员")
+    REALNAME_REVIEWER = "realname_reviewer", _("实名审核人员")
     DEPARTMENT_CATALOG_ADMIN = "department_catalog_admin", _("部门事项管理员")
+    DEPARTMENT_ADMIN = "department_admin", _("部门管理员")
+    PLATFORM_CATALOG_ADMIN = "platform_catalog_admin", _("平台事项管理员")
+    PLATFORM_ADMIN = "platform_admin", _("平台管理员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+
+
+# 等保三级“三员分立”: no account may hold two of these.
+SEPARATED_ADMIN_ROLES = frozenset({StaffRole.SYSTEM_ADMIN, StaffRole.SECURITY_ADMIN, StaffRole.AUDIT_ADMIN})
 
 
 class Staff(models.Model):  # 工作人员

@@ -3,17 +3,20 @@ version history with diff. Every action calls a catalog service, which checks th
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.catalog import selectors as catalog
@@ -21,6 +24,9 @@ from tongban.catalog import services
 from tongban.catalog.interface import CatalogStatus
 from tongban.core.errors import DomainError, ValidationFailed
 from tongban.directory.selectors import StaffContext, staff_context_for_user
+from tongban.identity import selectors as identity_selectors
+from tongban.identity import services as identity_services
+from tongban.identity.totp import totp_enroll_start, totp_has_device, totp_qr_svg
 from tongban.search import services as search_services
 from tongban.search.selectors import synonym_list
 from tongban.web.forms import (
@@ -30,14 +36,76 @@ from tongban.web.forms import (
     ItemDraftForm,
     PublishForm,
     ReasonForm,
+    StaffLoginForm,
     SynonymForm,
+    TotpForm,
 )
 from tongban.web.labels import DEPARTMENT_CATEGORIES
 
+PENDING_KEY = "tb_staff_pending"
+PENDING_SECONDS = 300
 
-class StaffLoginView(auth_views.LoginView):
-    template_name = "web/workbench/login.html"
-    redirect_authenticated_user = True
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def staff_login(request: HttpRequest) -> HttpResponse:
+    """工作人员登录, step 1: username and password. The session opens only after the TOTP step."""
+    if request.user.is_authenticated and staff_context_for_user(request.user) is not None:
+        return redirect("web:staff_home")
+    form = StaffLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = identity_services.staff_password_check(username=form.cleaned_data["username"],
+                                                          password=form.cleaned_data["password"], ip=_ip(request))
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            request.session.cycle_key()
+            request.session[PENDING_KEY] = {"uid": user.pk, "at": time.time(), "next": _safe_next(request)}
+            return redirect("web:staff_login_otp")
+    return render(request, "web/workbench/login.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def staff_login_otp(request: HttpRequest) -> HttpResponse:
+    """Step 2: the TOTP code; on the first sign-in, enrol an authenticator app first (mandatory for staff)."""
+    pending = request.session.get(PENDING_KEY)
+    user = identity_selectors.user_get(user_id=pending["uid"]) if pending else None
+    if user is None or time.time() - pending["at"] > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        messages.error(request, _("登录已超时，请重新输入用户名和密码。"))
+        return redirect("web:staff_login")
+    enrolling = not totp_has_device(user=user)
+    secret = qr = ""
+    if enrolling:
+        secret, uri = request.session.get("tb_totp_setup") or totp_enroll_start(user=user)
+        request.session["tb_totp_setup"] = (secret, uri)
+        qr = totp_qr_svg(uri)
+    form = TotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity_services.staff_second_factor(user=user, code=form.cleaned_data["code"], ip=_ip(request),
+                                                  enrolling=enrolling)
+        except DomainError as error:
+            form.add_error("code", error.message)
+        else:
+            target = pending.get("next") or reverse("web:staff_home")
+            request.session.pop(PENDING_KEY, None)
+            request.session.pop("tb_totp_setup", None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(target)
+    return render(request, "web/workbench/login_otp.html", {"form": form, "enrolling": enrolling,
+                                                             "secret": secret, "qr": qr})
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else ""
 
 
 def _staff(request: HttpRequest) -> StaffContext:
