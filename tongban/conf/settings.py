@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tongban.identity.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongban.core.middleware.RequestContextMiddleware",
@@ -148,7 +149,12 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env("TONGBAN_SESSION_AGE", default=8 * 3600, cast="int", group="security",
-                         help="Session lifetime in seconds.")
+                         help="Absolute session lifetime in seconds, however active the session is.")
+SESSION_ABSOLUTE_SECONDS = SESSION_COOKIE_AGE
+SESSION_IDLE_SECONDS = env("TONGBAN_SESSION_IDLE", default=30 * 60, cast="int", group="security",
+                           help="A citizen's session ends after this many seconds without a request.")
+SESSION_IDLE_SECONDS_STAFF = env("TONGBAN_SESSION_IDLE_STAFF", default=15 * 60, cast="int", group="security",
+                                 help="A staff member's session ends after this many seconds without a request.")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_COOKIES else None

@@ -16,6 +16,7 @@ from tongban.core.errors import DomainError
 from tongban.identity import selectors as identity
 from tongban.identity import services
 from tongban.identity.captcha import captcha_check, captcha_new
+from tongban.identity.sessions import session_list_for_user, session_revoke
 from tongban.notifications.selectors import simulated_sms_recent, simulator_enabled
 from tongban.web.forms import PasswordLoginForm, RegisterForm, SmsLoginForm
 
@@ -137,6 +138,24 @@ def account(request: HttpRequest) -> HttpResponse:
     if profile is None:
         raise Http404(_("这里是自然人账号页面。"))
     return render(request, "web/account/profile.html", {"profile": profile})
+
+
+@login_required(login_url="web:login")
+@require_http_methods(["GET", "POST"])
+def sessions(request: HttpRequest) -> HttpResponse:
+    """登录设备管理: see where I am signed in, and sign out elsewhere."""
+    if request.method == "POST":
+        try:
+            session_id = int(request.POST.get("session", ""))
+        except ValueError:
+            session_id = 0
+        if session_revoke(user=request.user, session_id=session_id):
+            messages.success(request, _("已让该设备退出登录。"))
+        else:
+            messages.error(request, _("没有找到这个登录设备，可能已经退出。"))
+        return redirect("web:sessions")
+    return render(request, "web/account/sessions.html", {
+        "sessions": session_list_for_user(user=request.user, current_key=request.session.session_key)})
 
 
 def sms_inbox(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,70 @@
+import time
+
+import pytest
+from django.test import Client
+
+from tongban.identity.models import UserSession
+from tongban.identity.sessions import SEEN, STARTED
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person(django_user_model):
+    return django_user_model.objects.create_user(username="sess_user1", password="Secret#2026pass", kind="person")
+
+
+def _age(client: Client, key: str, seconds: float) -> None:
+    session = client.session
+    session[key] = time.time() - seconds
+    session.save()
+
+
+def test_sessions_are_listed_and_another_device_can_be_signed_out(person):
+    phone, laptop = Client(HTTP_USER_AGENT="手机浏览器"), Client(HTTP_USER_AGENT="电脑浏览器")
+    phone.force_login(person)
+    laptop.force_login(person)
+    phone.get("/account/sessions/")
+    page = laptop.get("/account/sessions/").content.decode()
+    assert "手机浏览器" in page and "电脑浏览器" in page and "本机" in page
+    other = UserSession.objects.get(user_agent="手机浏览器")
+    laptop.post("/account/sessions/", {"session": other.pk})
+    assert phone.get("/account/sessions/").status_code == 302, "the revoked device is signed out on its next request"
+
+
+def test_a_person_cannot_end_someone_elses_session(person, django_user_model):
+    stranger = django_user_model.objects.create_user(username="sess_user2", password="Secret#2026pass")
+    theirs = Client(HTTP_USER_AGENT="别人的手机")
+    theirs.force_login(stranger)
+    theirs.get("/healthz")
+    target = UserSession.objects.get(user=stranger)
+    mine = Client()
+    mine.force_login(person)
+    page = mine.post("/account/sessions/", {"session": target.pk}, follow=True).content.decode()
+    assert "没有找到这个登录设备" in page
+    assert UserSession.objects.get(pk=target.pk).ended_at is None
+
+
+def test_idle_timeout(person, settings):
+    client = Client()
+    client.force_login(person)
+    client.get("/account/sessions/")
+    _age(client, SEEN, settings.SESSION_IDLE_SECONDS + 5)
+    assert client.get("/account/sessions/").status_code == 302
+
+
+def test_absolute_timeout_even_when_active(person, settings):
+    client = Client()
+    client.force_login(person)
+    client.get("/account/sessions/")
+    _age(client, STARTED, settings.SESSION_ABSOLUTE_SECONDS + 5)
+    assert client.get("/account/sessions/").status_code == 302
+
+
+def test_password_change_ends_other_sessions(person):
+    other = Client()
+    other.force_login(person)
+    assert other.get("/account/sessions/").status_code == 200
+    person.set_password("Another#2026pass")
+    person.save()
+    assert other.get("/account/sessions/").status_code == 302
