@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "tongban.core",
     "tongban.notifications",
     "tongban.identity",
+    "tongban.organizations",
     "tongban.directory",
     "tongban.catalog",
     "tongban.search",
@@ -175,5 +176,10 @@ LOGGING = {
 SMS_PROVIDER = env("TONGBAN_SMS_PROVIDER", default="simulator", group="providers",
                    help="SMS provider plugin: `simulator` (本地短信模拟器: messages are stored and shown at /dev/sms/, "
                         "nothing is sent) or a provider registered by a deployment.")
+ENTERPRISE_REGISTRY_PROVIDER = env(
+    "TONGBAN_ENTERPRISE_REGISTRY_PROVIDER", default="simulator", group="providers",
+    help="Enterprise registry plugin for 法人注册 (企业登记信息核验): `simulator` (本地企业登记模拟器: fictitious "
+         "organisations from tongban/organizations/data/enterprise_registry_simulator.yaml) or a provider registered "
+         "by a deployment.")
 SEARCH_RESULTS_PER_PAGE = env("TONGBAN_SEARCH_PAGE_SIZE", default=10, cast="int", group="search",
                               help="Number of items on one page of search results.")

@@ -9,5 +9,6 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    path("org/", include("tongban.organizations.web.urls")),
     path("", include("tongban.web.urls")),
 ]
