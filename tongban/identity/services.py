@@ -224,13 +224,18 @@ def _fail(*, index: str, user: User | None, ip: str | None, reason: str) -> Auth
     return AuthenticationFailed(_(GENERIC_FAILURE))
 
 
-def login_with_password(*, identifier: str, password: str, ip: str | None) -> User:
-    """Sign in with a username, mobile number or ID number and a password."""
+def account_find(*, identifier: str) -> User | None:
+    """An account by mobile number, ID number or custom username (for other apps, e.g. naming an agent)."""
+    return _resolve_identifier(identifier)[1]
+
+
+def login_with_password(*, identifier: str, password: str, ip: str | None, kind: str | None = None) -> User:
+    """Sign in with a username, mobile number or ID number and a password; ``kind`` limits the account kind."""
     if ip and AuthFailure.objects.filter(ip=ip, occurred_at__gte=timezone.now() - IP_FAILURE_WINDOW).count() \
             >= IP_MAX_FAILURES:
         raise TooManyRequests(_("登录尝试过于频繁，请15分钟后再试。"), code="login_ip_limit")
     index, user = _resolve_identifier(identifier)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or (kind is not None and user.kind != kind):
         user_model = get_user_model()
         user_model().set_password(password)  # spend the same time as a real check
         raise _fail(index=index, user=None, ip=ip, reason="unknown")

@@ -2,7 +2,7 @@
 
 Identity exposes no public function yet to create an organisation's login account, to switch it on or off, or to
 find a natural person by phone number or username. Until it does, this module uses Django's ``get_user_model()``
-and ``tongban.identity.services._resolve_identifier``; replacing them with identity hooks touches only this file.
+and ``tongban.identity.services.account_find``; replacing them with identity hooks touches only this file.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def account_get(*, user_id: int) -> Any:
 
 def person_account_find(identifier: str) -> Any | None:
     """A natural person's account by mobile number or custom username (also ID number: callers refuse that)."""
-    _index, user = identity_services._resolve_identifier(identifier)
+    user = identity_services.account_find(identifier=identifier)
     if user is None or not user.is_active or user.kind != AccountKind.PERSON:
         return None
     return user

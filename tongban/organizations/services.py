@@ -258,7 +258,8 @@ def organization_login_password(*, credit_code: str, password: str, ip: str | No
     """Credit code + password. Lockout (5 failures → 15 minutes), per-IP throttling, the generic message and the
     audit come from identity's password sign-in, which resolves the organisation's account by its username."""
     code = validate_credit_code(credit_code)
-    user = identity_services.login_with_password(identifier=code, password=password, ip=ip)
+    user = identity_services.login_with_password(identifier=code, password=password, ip=ip,
+                                                kind=AccountKind.ORGANIZATION)
     if user.kind != AccountKind.ORGANIZATION:
         raise AuthenticationFailed(_(identity_services.GENERIC_FAILURE))
     return user

@@ -16,6 +16,7 @@ from tongban.core.errors import DomainError
 from tongban.identity import selectors as identity
 from tongban.identity import services
 from tongban.identity.captcha import captcha_check, captcha_new
+from tongban.identity.interface import AccountKind
 from tongban.identity.sessions import session_list_for_user, session_revoke
 from tongban.notifications.selectors import simulated_sms_recent, simulator_enabled
 from tongban.web.forms import PasswordLoginForm, RegisterForm, SmsLoginForm
@@ -100,7 +101,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 user = services.login_with_password(identifier=data["identifier"], password=data["password"],
-                                                    ip=_ip(request))
+                                                    ip=_ip(request), kind=AccountKind.PERSON)
             except DomainError as error:
                 _error(password_form, error)
                 needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=_ip(request))
