@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from tongban.core.env import env
+from tongban.oidc.conf import oauth2_provider_settings, signing_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -30,10 +31,11 @@ BLIND_INDEX_KEY = env("TONGBAN_BLIND_INDEX_KEY", default="", secret=True, group=
                       help="Key of the keyed blind index (HMAC) used to find ID and phone numbers without decrypting; at least "
                            "32 characters. Changing it requires re-indexing; development derives one from "
                            "TONGBAN_SECRET_KEY.")
-if not DEBUG and (not DATA_KEYS or not BLIND_INDEX_KEY) and env(
-        "TONGBAN_ALLOW_DERIVED_KEYS", default=False, cast="bool", group="security",
-        help="Allow keys derived from TONGBAN_SECRET_KEY outside debug mode (the local demo of `make run`; never in "
-             "production).") is False:
+ALLOW_DERIVED_KEYS = env(
+    "TONGBAN_ALLOW_DERIVED_KEYS", default=False, cast="bool", group="security",
+    help="Allow keys derived from TONGBAN_SECRET_KEY (and a generated OIDC key) outside debug mode: the local demo "
+         "of `make run`; never in production.")
+if not DEBUG and (not DATA_KEYS or not BLIND_INDEX_KEY) and not ALLOW_DERIVED_KEYS:
     raise RuntimeError("TONGBAN_DATA_KEYS and TONGBAN_BLIND_INDEX_KEY must be set when TONGBAN_DEBUG is off")
 ALLOWED_HOSTS = env("TONGBAN_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"], cast="list",
                     group="general", help="Comma-separated host names this site may be served as.")
@@ -72,6 +74,8 @@ INSTALLED_APPS = [
     "tongban.notifications",
     "tongban.identity",
     "tongban.organizations",
+    "oauth2_provider",
+    "tongban.oidc",
     "tongban.directory",
     "tongban.catalog",
     "tongban.search",
@@ -181,5 +185,20 @@ ENTERPRISE_REGISTRY_PROVIDER = env(
     help="Enterprise registry plugin for 法人注册 (企业登记信息核验): `simulator` (本地企业登记模拟器: fictitious "
          "organisations from tongban/organizations/data/enterprise_registry_simulator.yaml) or a provider registered "
          "by a deployment.")
+OIDC_SIGNING_KEY = env(
+    "TONGBAN_OIDC_SIGNING_KEY", default="", secret=True, group="security",
+    help="RSA private key (PEM text or path to a PEM file) that signs OpenID Connect ID tokens (RS256). Required "
+         "unless TONGBAN_DEBUG or TONGBAN_ALLOW_DERIVED_KEYS is on; development generates one in "
+         "TONGBAN_DATA_DIR/oidc-signing-key.pem.")
+OIDC_RETIRED_KEYS = env(
+    "TONGBAN_OIDC_RETIRED_KEYS", default=[], cast="list", group="security",
+    help="Comma-separated paths of earlier OIDC signing keys, still published in the JWKS until their tokens expire.")
+OIDC_ISSUER = env("TONGBAN_OIDC_ISSUER", default="", group="security",
+                  help="Fixed OIDC issuer URL, e.g. https://zwfw.example.gov.cn/oidc. Empty: derived from the "
+                       "request (<origin>/oidc).")
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc.Client"
+OAUTH2_PROVIDER = oauth2_provider_settings(
+    private_key=signing_key(OIDC_SIGNING_KEY, data_dir=DATA_DIR, debug=DEBUG or ALLOW_DERIVED_KEYS),
+    retired_keys=OIDC_RETIRED_KEYS, issuer=OIDC_ISSUER)
 SEARCH_RESULTS_PER_PAGE = env("TONGBAN_SEARCH_PAGE_SIZE", default=10, cast="int", group="search",
                               help="Number of items on one page of search results.")

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from tongban.api.urls import api
 from tongban.core.views import healthz, readyz
+from tongban.oidc.urls import well_known_urlpatterns
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -10,5 +11,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     path("org/", include("tongban.organizations.web.urls")),
+    path("oidc/", include("tongban.oidc.urls")),
+    path("workbench/oidc/", include("tongban.oidc.web.urls")),
+    path("", include(well_known_urlpatterns)),
     path("", include("tongban.web.urls")),
 ]

@@ -19,6 +19,7 @@ from tongban.identity.captcha import captcha_check, captcha_new
 from tongban.identity.interface import AccountKind
 from tongban.identity.sessions import session_list_for_user, session_revoke
 from tongban.notifications.selectors import simulated_sms_recent, simulator_enabled
+from tongban.oidc.services import AMR_SESSION_KEY
 from tongban.web.forms import PasswordLoginForm, RegisterForm, SmsLoginForm
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -107,6 +108,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=_ip(request))
             else:
                 login(request, user, backend=BACKEND)
+                request.session[AMR_SESSION_KEY] = ["pwd"]
                 return redirect(_next(request))
     elif request.method == "POST" and mode == "sms" and sms_form.is_valid():
         if request.POST.get("action") == "send_code":
@@ -119,6 +121,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 _error(sms_form, error)
             else:
                 login(request, user, backend=BACKEND)
+                request.session[AMR_SESSION_KEY] = ["sms"]
                 return redirect(_next(request))
     return render(request, "web/account/login.html", {
         "mode": mode, "password_form": password_form, "sms_form": sms_form, "needs_captcha": needs_captcha,

@@ -27,6 +27,7 @@ from tongban.directory.selectors import StaffContext, staff_context_for_user
 from tongban.identity import selectors as identity_selectors
 from tongban.identity import services as identity_services
 from tongban.identity.totp import totp_enroll_start, totp_has_device, totp_qr_svg
+from tongban.oidc.services import AMR_SESSION_KEY
 from tongban.search import services as search_services
 from tongban.search.selectors import synonym_list
 from tongban.web.forms import (
@@ -94,6 +95,7 @@ def staff_login_otp(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_KEY, None)
             request.session.pop("tb_totp_setup", None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[AMR_SESSION_KEY] = ["pwd", "otp"]
             return redirect(target)
     return render(request, "web/workbench/login_otp.html", {"form": form, "enrolling": enrolling,
                                                              "secret": secret, "qr": qr})

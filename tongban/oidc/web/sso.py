@@ -1,0 +1,151 @@
+"""The person-facing side of single sign-on: authorize (step-up, consent), sign-out, and my authorised clients."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView, RPInitiatedLogoutView
+
+from tongban.identity import selectors as identity
+from tongban.identity.interface import AssuranceLevel
+from tongban.oidc import selectors, services
+from tongban.oidc.conf import SCOPES, acr_level, acr_value
+
+REALNAME_URL = "/account/realname/"  # the real-name verification pages (tongban.realname)
+
+
+def _required_level(acr_values: str) -> int:
+    """``acr_values`` lists acceptable levels; the lowest one the client accepts is the one the person must reach."""
+    levels = [level for value in acr_values.split() if (level := acr_level(value)) is not None]
+    return min(levels) if levels else 0
+
+
+class AuthorizeView(AuthorizationView):
+    """授权登录: DOT's authorization endpoint with step-up (``acr_values``) and remembered consent."""
+
+    template_name = "oidc/consent.html"
+    login_url = reverse_lazy("web:login")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        client = selectors.client_get(client_id=credentials["client_id"])
+        if client is None:  # pragma: no cover - validated above
+            raise Http404
+        needed = _required_level(request.GET.get("acr_values", ""))
+        if needed and identity.user_assurance_level(user=request.user) < needed:
+            query = urlencode({"level": needed, "client": client.client_id, "next": request.get_full_path()})
+            return redirect(f"{reverse('oauth2_provider:step-up')}?{query}")
+        if "none" not in request.GET.get("prompt", "").split() and selectors.consent_covers(
+                user_id=int(request.user.pk or 0), client=client, scopes=scopes):
+            try:
+                uri, _headers, _body, _status = self.create_authorization_response(
+                    request=request, scopes=" ".join(scopes), credentials=credentials, allow=True)
+            except OAuthToolkitError as error:
+                return self.error_response(error, client)
+            return self.redirect(uri, client)
+        return super().get(request, *args, **kwargs)
+
+    def create_authorization_response(self, request: HttpRequest, scopes: str, credentials: dict[str, Any],
+                                      allow: bool) -> Any:
+        # Carried to the validator, which opens the sign-on session that gives ID tokens their acr/amr/sid.
+        credentials["tongban_amr"] = list(request.session.get(services.AMR_SESSION_KEY) or ["pwd"])
+        credentials["tongban_browser_session"] = services.browser_session_digest(request.session.session_key)
+        return super().create_authorization_response(request, scopes, credentials, allow)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        scopes = context.get("scopes") or []
+        context["scope_items"] = [{"scope": scope, "label": SCOPES.get(scope, scope)} for scope in scopes]
+        context["asks_id_number"] = "id_number" in scopes
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        scopes = str(form.cleaned_data.get("scope") or "").split()
+        if "id_number" in scopes and not self.request.POST.get("consent_id_number"):
+            scopes.remove("id_number")  # the ID number is shared only when its own box is ticked
+        form.cleaned_data["scope"] = " ".join(scopes)
+        if form.cleaned_data.get("allow"):
+            client = selectors.client_get(client_id=form.cleaned_data["client_id"])
+            if client is not None and set(scopes) <= client.allowed_scope_set():
+                services.consent_grant(user=self.request.user, client=client, scopes=scopes,
+                                       id_number_consented="id_number" in scopes)
+        return super().form_valid(form)
+
+
+def discovery(request: HttpRequest) -> HttpResponse:
+    """``/.well-known/openid-configuration`` with Tongban's acr values and back-channel logout support."""
+    response = ConnectDiscoveryInfoView.as_view()(request)
+    data = json.loads(response.content)
+    data.update({
+        "acr_values_supported": [acr_value(level) for level in AssuranceLevel.values],
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+    })
+    result = JsonResponse(data)
+    result["Access-Control-Allow-Origin"] = "*"
+    return result
+
+
+class LogoutView(RPInitiatedLogoutView):
+    """RP-initiated logout (统一注销), which also notifies the clients with a back-channel logout URI."""
+
+    template_name = "oidc/logout_confirm.html"
+
+    def do_logout(self, application: Any = None, post_logout_redirect_uri: str | None = None,
+                  state: str | None = None, token_user: Any = None) -> HttpResponse:
+        user = token_user or self.request.user
+        if getattr(user, "is_authenticated", False):
+            services.sso_logout(user=user, browser_session=services.browser_session_digest(
+                self.request.session.session_key), issuer=oauth2_settings.oidc_issuer(self.request))
+        return super().do_logout(application, post_logout_redirect_uri, state, token_user)
+
+
+@login_required(login_url="web:login")
+def step_up(request: HttpRequest) -> HttpResponse:
+    """需要更高实名等级: what the client needs, what the person has, and where to raise it."""
+    try:
+        needed = AssuranceLevel(int(request.GET.get("level", "0")))
+    except ValueError:
+        raise Http404 from None
+    client = selectors.client_get(client_id=request.GET.get("client", ""))
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    current = identity.user_assurance_level(user=request.user)
+    return render(request, "oidc/step_up.html", {
+        "needed": needed, "current": AssuranceLevel(current) if current else None,
+        "client_name": (client.name if client else "") or _("该系统"),
+        "realname_url": f"{REALNAME_URL}?{urlencode({'next': target})}" if target else REALNAME_URL,
+        "retry_url": target}, status=403)
+
+
+@login_required(login_url="web:login")
+def authorizations(request: HttpRequest) -> HttpResponse:
+    """我授权的系统: the clients the person allowed, each revocable."""
+    return render(request, "oidc/authorizations.html",
+                  {"authorized": selectors.consent_list_for_person(user=request.user)})
+
+
+@require_POST
+@login_required(login_url="web:login")
+def authorization_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
+    if services.consent_revoke(user=request.user, consent_id=consent_id):
+        messages.success(request, _("已撤销授权，该系统需要重新征得您的同意才能获取您的信息。"))
+    return redirect("oauth2_provider:authorizations")
