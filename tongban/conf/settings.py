@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tongban.notifications",
     "tongban.identity",
     "tongban.organizations",
+    "tongban.realname",
     "oauth2_provider",
     "tongban.oidc",
     "tongban.directory",
@@ -180,6 +181,18 @@ LOGGING = {
 SMS_PROVIDER = env("TONGBAN_SMS_PROVIDER", default="simulator", group="providers",
                    help="SMS provider plugin: `simulator` (本地短信模拟器: messages are stored and shown at /dev/sms/, "
                         "nothing is sent) or a provider registered by a deployment.")
+REALNAME_POPULATION_PROVIDER = env(
+    "TONGBAN_REALNAME_POPULATION_PROVIDER", default="simulator", group="providers",
+    help="Name + ID number check (公安人口库): `simulator` (本地核验模拟器, test cases in "
+         "tongban/realname/providers/simulator_cases.py) or a registered plugin; empty switches the route off.")
+REALNAME_BANKCARD_PROVIDER = env(
+    "TONGBAN_REALNAME_BANKCARD_PROVIDER", default="simulator", group="providers",
+    help="Bank-card four-element check (银行卡四要素): `simulator` (本地核验模拟器) or a registered plugin; empty "
+         "switches the route off.")
+REALNAME_FACE_PROVIDER = env(
+    "TONGBAN_REALNAME_FACE_PROVIDER", default="simulator", group="providers",
+    help="Face check with liveness (人脸核验): `simulator` (本地核验模拟器) or a registered plugin; empty switches the "
+         "route off.")
 ENTERPRISE_REGISTRY_PROVIDER = env(
     "TONGBAN_ENTERPRISE_REGISTRY_PROVIDER", default="simulator", group="providers",
     help="Enterprise registry plugin for 法人注册 (企业登记信息核验): `simulator` (本地企业登记模拟器: fictitious "

@@ -10,6 +10,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    path("account/realname/", include("tongban.realname.web.urls")),
     path("org/", include("tongban.organizations.web.urls")),
     path("oidc/", include("tongban.oidc.urls")),
     path("workbench/oidc/", include("tongban.oidc.web.urls")),

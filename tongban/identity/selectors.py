@@ -64,3 +64,9 @@ def user_get(*, user_id: int) -> Any:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+def person_contact_phone(*, user_id: int) -> str | None:
+    """The person's mobile number, unmasked, for sending them a message. Never render it."""
+    person = Person.objects.filter(user_id=user_id).only("phone").first()
+    return person.phone if person else None

@@ -105,7 +105,4 @@ def person_claims_for_client(*, user: Any, client: Client, scopes: list[str] | f
 
 
 def _person_phone(user: Any) -> str:
-    # OPEN: tongban.identity.selectors has no unmasked-phone read yet; this follows the Person relation of the
-    # account (the phone is decrypted by its field). Replace with identity.selectors.person_phone() once it exists.
-    person = getattr(user, "person", None)
-    return str(getattr(person, "phone", "") or "")
+    return identity.person_contact_phone(user_id=user.pk) or ""

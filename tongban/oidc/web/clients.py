@@ -4,29 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tongban.core.errors import DomainError
+from tongban.directory.selectors import staff_context_for_user
 from tongban.oidc import selectors, services
 from tongban.oidc.web.forms import ClientForm
 
 # tongban.directory sits above tongban.oidc in the import-linter layers, so the staff context is looked up by name.
 # OPEN: switch to the platform-administrator role once tongban.directory has it.
-DEFAULT_STAFF_CONTEXT = "tongban.directory.selectors.staff_context_for_user"
 
 
 def may_manage_clients(user: Any) -> bool:
     """Only platform administrators register clients (for now: the platform catalogue administrator role)."""
-    lookup = import_string(getattr(settings, "OIDC_STAFF_CONTEXT", DEFAULT_STAFF_CONTEXT))
-    context = lookup(user)
+    context = staff_context_for_user(user)
     return bool(context is not None and getattr(context, "is_platform_catalog_admin", False))
 
 
