@@ -24,6 +24,12 @@ def test_demo_data_loads_once_and_never_duplicates():
     assert AuditEvent.objects.filter(action="catalog.item.create").count() == items
     assert AuditEvent.objects.count() > audit_rows  # the forced reload re-checked, and classified again
     assert list(audit_verify()) == []
+    from tongban.identity.selectors import user_assurance_level
+    from tongban.identity.services import account_find
+
+    levels = [user_assurance_level(user=account_find(identifier=p[0])) for p in loader.DEMO_PEOPLE]
+    assert levels == [1, 2, 3, 4]
+    assert account_find(identifier=loader.DEMO_ENTERPRISE[0]).kind == "organization"
 
 
 def test_seed_catalogue_has_what_the_issue_requires():

@@ -11,12 +11,14 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog import services as catalog_services
@@ -27,7 +29,9 @@ from tongban.core.errors import ValidationFailed
 from tongban.directory import selectors as directory_selectors
 from tongban.directory import services as directory_services
 from tongban.directory.interface import StaffRole
+from tongban.identity import services as identity_services
 from tongban.identity.totp import totp_enroll_demo, totp_has_device
+from tongban.organizations import services as organization_services
 from tongban.search import services as search_services
 from tongban.search.seed import SYNONYMS, seed_synonyms
 
@@ -52,12 +56,23 @@ DEMO_STAFF = [
     ("demo_platform", "Demo@Tongban2026", "张平台（演示）", PROVINCE, "zwfw", [StaffRole.PLATFORM_CATALOG_ADMIN]),
     ("demo_km_scjg", "Demo@Tongban2026", "李市监（演示）", KUNMING, "scjg", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
     ("demo_sl_gongan", "Demo@Tongban2026", "王公安（演示）", COUNTY, "gongan", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
+    ("demo_reviewer", "Demo@Tongban2026", "赵审核（演示）", PROVINCE, "zwfw", [StaffRole.REALNAME_REVIEWER]),
 ]
 DEMO_TOTP_SECRETS = {
     "demo_platform": "DEMOPLATFORMTOTPSECRETONLYFORDEM",
     "demo_km_scjg": "DEMOKUNMINGSCJGTOTPSECRETONLYFOR",
     "demo_sl_gongan": "DEMOSHILINGONGANTOTPSECRETONLYAB",
+    "demo_reviewer": "DEMOREVIEWERTOTPSECRETONLYFORDEM",
 }
+DEMO_PASSWORD = "Demo@Tongban2026"  # noqa: S105 - published demo password
+# Demo citizens (fictitious people; ID numbers are well-formed but invented): phone, name, ID number, level.
+DEMO_PEOPLE = [
+    ("13800000001", "", "", 1),
+    ("13800000002", "王晓明", "530102198805051234", 2),
+    ("13800000003", "阿依古丽·买买提", "530126199203158822", 3),
+    ("13800000004", "𠮷祥", "530126197011110016", 4),
+]
+DEMO_ENTERPRISE = ("91530102MA6N7Q8R2M", "云南滇池示范科技有限公司", "enterprise")
 
 
 def data_files() -> list[Path]:
@@ -65,7 +80,7 @@ def data_files() -> list[Path]:
     return [path for path in files if path.exists()]
 
 
-LOADER_VERSION = b"2"  # bump when the loader itself changes what it writes
+LOADER_VERSION = b"3"  # bump when the loader itself changes what it writes
 
 
 def fingerprint() -> str:
@@ -97,6 +112,7 @@ def load(*, force: bool = False, echo: Callable[[str], None] = log.info) -> bool
             _load_bundles(print_)
         _load_synonyms(print_)
         _load_staff(print_)
+        _load_people(print_)
         demo_dataset_mark(DATASET, current)
     print_("演示数据加载完成。")
     return True
@@ -239,3 +255,30 @@ def _load_staff(echo: Callable[[str], None]) -> None:
         if not totp_has_device(user=user):
             totp_enroll_demo(user=user, secret=DEMO_TOTP_SECRETS[username])
     echo(f"演示工作人员账号：{len(DEMO_STAFF)} 个（动态口令密钥见 README.md）")
+
+
+ASSURANCE_METHODS = {2: "population", 3: "face", 4: "in_person"}
+
+
+def _load_people(echo: Callable[[str], None]) -> None:
+    """Demo citizens at each real-name level, an enterprise whose legal representative is one of them, and an
+    agent authorised by it."""
+    people = {}
+    for phone, name, id_number, level in DEMO_PEOPLE:
+        user = identity_services.account_find(identifier=phone)
+        if user is None:
+            user = identity_services.person_register_at_window(phone=phone, password=DEMO_PASSWORD, actor=SYSTEM)
+        if level > 1:
+            identity_services.person_assurance_raise(user_id=user.pk, level=level, method=ASSURANCE_METHODS[level],
+                                                     provider="demo", name=name, id_number=id_number)
+        people[phone] = user
+    code, org_name, org_type = DEMO_ENTERPRISE
+    if identity_services.account_find(identifier=code) is None:
+        legal_rep = people["13800000002"]
+        org = organization_services.organization_register(
+            applicant_user=legal_rep, org_type=org_type, name=org_name, credit_code=code,
+            legal_rep_name="王晓明", legal_rep_id_number="530102198805051234", password=DEMO_PASSWORD)
+        organization_services.agent_authorize(
+            org_id=org.id, legal_rep_user=legal_rep, agent_phone_or_username="13800000003",
+            scopes=["apply", "view_cases"], valid_until=timezone.now() + timedelta(days=3650))
+    echo(f"演示群众账号：{len(DEMO_PEOPLE)} 个；演示企业 1 个（经办人 1 名）")

@@ -349,3 +349,25 @@ def staff_second_factor(*, user: User, code: str, ip: str | None, enrolling: boo
         _fail(index=index, user=user, ip=ip, reason="totp")  # counts towards the lock like a wrong password
         raise AuthenticationFailed(_("动态口令不正确或已使用过，请输入验证器应用上最新的6位数字。"), code="totp_wrong")
     return _succeed(user, method="pwd+otp")
+
+
+@atomic_service
+def person_register_at_window(*, phone: str, password: str, actor: Actor, username: str = "") -> User:
+    """窗口代注册: staff register a person whose mobile number they checked in person (no SMS code needed).
+
+    Also used by the demo loader. The person sets a new password at first sign-in in a later version.
+    """
+    phone = validate_mobile(phone)
+    user_model = get_user_model()
+    custom = validate_username(username, taken=lambda name: user_model.objects.filter(
+        username__iexact=name).exists()) if username.strip() else ""
+    password_validate(password, username=custom, phone=phone)
+    index = phone_index(phone)
+    if Person.objects.filter(phone_index=index).exists():
+        raise Conflict(_("该手机号已注册。"), code="phone_registered")
+    user = user_model.objects.create_user(username=custom or f"p{uuid.uuid4().hex[:20]}", password=password,
+                                          kind=AccountKind.PERSON, username_is_custom=bool(custom))
+    Person.objects.create(user=user, phone=phone, phone_index=index)
+    audit_record(action="identity.person.register_at_window", actor=actor,
+                 target=Target(type="identity.user", id=str(user.pk)))
+    return user
