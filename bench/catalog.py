@@ -31,7 +31,7 @@ QUERIES = ["上户口", "身份证", "sfz", "提公积金", "开公司", "护照
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update({"TONGBAN_DATA_DIR": str(DATA), "TONGBAN_SECRET_KEY": "benchmark-only-secret-key-0123456789",
-                "TONGBAN_DEBUG": "0", "TONGBAN_LOG_LEVEL": "WARNING", "TONGBAN_ALLOW_DERIVED_KEYS": "1"})
+                "TONGBAN_DEBUG": "0", "TONGBAN_LOG_LEVEL": "WARNING", "TONGBAN_ALLOW_DERIVED_KEYS": "1", "TONGBAN_DEMO": "1"})
     return env
 
 

@@ -213,5 +213,13 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc.Client"
 OAUTH2_PROVIDER = oauth2_provider_settings(
     private_key=signing_key(OIDC_SIGNING_KEY, data_dir=DATA_DIR, debug=DEBUG or ALLOW_DERIVED_KEYS),
     retired_keys=OIDC_RETIRED_KEYS, issuer=OIDC_ISSUER)
+_SIMULATED = [name for name, value in [
+    ("TONGBAN_SMS_PROVIDER", SMS_PROVIDER), ("TONGBAN_ENTERPRISE_REGISTRY_PROVIDER", ENTERPRISE_REGISTRY_PROVIDER),
+    ("TONGBAN_REALNAME_POPULATION_PROVIDER", REALNAME_POPULATION_PROVIDER),
+    ("TONGBAN_REALNAME_BANKCARD_PROVIDER", REALNAME_BANKCARD_PROVIDER),
+    ("TONGBAN_REALNAME_FACE_PROVIDER", REALNAME_FACE_PROVIDER)] if value == "simulator"]
+if _SIMULATED and not DEBUG and not DEMO_MODE:
+    raise RuntimeError("local simulators are for development and the demo only (TONGBAN_DEBUG or TONGBAN_DEMO); "
+                       "configure real providers for: " + ", ".join(_SIMULATED))
 SEARCH_RESULTS_PER_PAGE = env("TONGBAN_SEARCH_PAGE_SIZE", default=10, cast="int", group="search",
                               help="Number of items on one page of search results.")
