@@ -26,9 +26,11 @@ from tongban.identity.models import (
     CodePurpose,
     Person,
     User,
+    UserSession,
     VerificationCode,
 )
 from tongban.identity.passwords import password_validate
+from tongban.identity.sessions import session_key_digest
 from tongban.identity.totp import totp_verify
 from tongban.identity.validators import validate_id_number, validate_mobile, validate_person_name, validate_username
 from tongban.notifications.services import sms_send
@@ -371,3 +373,24 @@ def person_register_at_window(*, phone: str, password: str, actor: Actor, userna
     audit_record(action="identity.person.register_at_window", actor=actor,
                  target=Target(type="identity.user", id=str(user.pk)))
     return user
+
+
+def person_password_change(
+    *, user: User, current_password: str, new_password: str, ip: str | None, keep_session_key: str | None = None,
+) -> None:
+    """Change the password after re-entering the current one (re-authentication); every other session ends."""
+    if not user.check_password(current_password):
+        raise _fail(index=blind_index(str(user.pk), context="identity.password_change"), user=user, ip=ip,
+                    reason="reauth")
+    person = Person.objects.filter(user_id=user.pk).first()
+    password_validate(new_password, username=user.get_username() if user.username_is_custom else "",
+                      phone=person.phone if person else "", id_number=(person.id_number or "") if person else "")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        others = UserSession.objects.filter(user=user, ended_at__isnull=True)
+        if keep_session_key:
+            others = others.exclude(session_key=session_key_digest(keep_session_key))
+        others.update(ended_at=timezone.now())
+        audit_record(action="identity.password.change", actor=_person_actor(user),
+                     target=Target(type="identity.user", id=str(user.pk)))

@@ -27,7 +27,8 @@ TRACKED = "tb_tracked"
 SEEN_WRITE_EVERY = 60  # seconds: do not write the database on every request
 
 
-def _key_digest(session_key: str) -> str:
+def session_key_digest(session_key: str) -> str:
+    """How a session key is stored in UserSession: hashed, so the table cannot be used to hijack sessions."""
     return hashlib.sha256(session_key.encode()).hexdigest()
 
 
@@ -55,13 +56,13 @@ class SessionLimitsMiddleware:
     def _ended(request: HttpRequest) -> bool:
         key = request.session.session_key
         return bool(key and request.session.get(TRACKED) and UserSession.objects.filter(
-            session_key=_key_digest(key), ended_at__isnull=False).exists())
+            session_key=session_key_digest(key), ended_at__isnull=False).exists())
 
     @staticmethod
     def _track(request: HttpRequest, user: Any) -> None:
         if request.session.session_key is None:
             request.session.save()
-        key = _key_digest(request.session.session_key or "")
+        key = session_key_digest(request.session.session_key or "")
         updated = UserSession.objects.filter(session_key=key).update(last_seen_at=timezone.now())
         if not updated:
             UserSession.objects.create(user=user, session_key=key, ip=request.META.get("REMOTE_ADDR") or None,
@@ -72,7 +73,7 @@ class SessionLimitsMiddleware:
 def session_end(request: HttpRequest, *, reason: str) -> None:
     key = request.session.session_key
     if key:
-        UserSession.objects.filter(session_key=_key_digest(key), ended_at__isnull=True).update(ended_at=timezone.now())
+        UserSession.objects.filter(session_key=session_key_digest(key), ended_at__isnull=True).update(ended_at=timezone.now())
     audit_record(action="identity.session.end", actor=actor_from_user(request.user),
                  target=Target(type="identity.user", id=str(request.user.pk)), detail={"reason": reason})
     logout(request)
@@ -80,7 +81,7 @@ def session_end(request: HttpRequest, *, reason: str) -> None:
 
 def session_list_for_user(*, user: Any, current_key: str | None) -> list[dict[str, object]]:
     """The person's open sessions, newest activity first, the current one marked."""
-    current = _key_digest(current_key) if current_key else ""
+    current = session_key_digest(current_key) if current_key else ""
     since = timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_SECONDS)
     return [{"id": s.pk, "ip": s.ip, "device": s.user_agent, "started_at": s.started_at,
              "last_seen_at": s.last_seen_at, "current": s.session_key == current}

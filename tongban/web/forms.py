@@ -263,3 +263,13 @@ class StaffLoginForm(forms.Form):
 class TotpForm(forms.Form):
     code = forms.CharField(label=_l("动态口令"), max_length=8, help_text=_l("验证器应用上显示的6位数字"),
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(label=_l("当前密码"), strip=False,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label=_l("新密码"), strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                   help_text=_l("至少8位，包含字母、数字、符号中的两种，不能包含手机号或身份证号"))
+    new_password2 = forms.CharField(label=_l("确认新密码"), strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

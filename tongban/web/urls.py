@@ -22,6 +22,7 @@ urlpatterns = [
     path("account/login/", account.login_view, name="login"),
     path("account/logout/", account.logout_view, name="logout"),
     path("account/sessions/", account.sessions, name="sessions"),
+    path("account/password/", account.password_change, name="password_change"),
     path("account/captcha.png", account.captcha_image, name="captcha"),
     path("dev/sms/", account.sms_inbox, name="sms_inbox"),
     path("workbench/login/", workbench.staff_login, name="staff_login"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +20,7 @@ from tongban.identity.interface import AccountKind
 from tongban.identity.sessions import session_list_for_user, session_revoke
 from tongban.notifications.selectors import simulated_sms_recent, simulator_enabled
 from tongban.oidc.services import AMR_SESSION_KEY
-from tongban.web.forms import PasswordLoginForm, RegisterForm, SmsLoginForm
+from tongban.web.forms import PasswordChangeForm, PasswordLoginForm, RegisterForm, SmsLoginForm
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -142,6 +142,29 @@ def account(request: HttpRequest) -> HttpResponse:
     if profile is None:
         raise Http404(_("这里是自然人账号页面。"))
     return render(request, "web/account/profile.html", {"profile": profile})
+
+
+@login_required(login_url="web:login")
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """修改密码: the current password is asked again; every other signed-in device is signed out."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["new_password"] != data["new_password2"]:
+            form.add_error("new_password2", _("两次输入的新密码不一致。"))
+        else:
+            try:
+                services.person_password_change(user=request.user, current_password=data["current_password"],
+                                                 new_password=data["new_password"], ip=_ip(request),
+                                                 keep_session_key=request.session.session_key)
+            except DomainError as error:
+                _error(form, error)
+            else:
+                update_session_auth_hash(request, request.user)
+                messages.success(request, _("密码已修改，其他设备上的登录已全部退出。"))
+                return redirect("web:account")
+    return render(request, "web/account/password_change.html", {"form": form})
 
 
 @login_required(login_url="web:login")
