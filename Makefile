@@ -7,7 +7,7 @@ BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
 RUN_ENV := TONGBAN_DEMO=1 TONGBAN_ALLOW_DERIVED_KEYS=1 TONGBAN_SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: run test test-pg lint openapi config-reference bench-catalog clean lock help
+.PHONY: run test test-pg lint openapi config-reference bench-catalog bench-auth clean lock help
 
 help:
 	@echo "make run            install, migrate, load the Yunnan demo data and serve http://127.0.0.1:$(PORT)"
@@ -61,6 +61,9 @@ config-reference: $(DEV_STAMP)
 
 bench-catalog: $(DEV_STAMP)
 	$(PY) bench/catalog.py
+
+bench-auth: $(DEV_STAMP)
+	$(PY) bench/auth.py
 
 lock: $(DEV_STAMP)
 	(echo "# Every installed package, transitive ones included, pinned. Regenerate: make lock"; \
