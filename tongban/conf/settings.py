@@ -39,6 +39,9 @@ if not DEBUG and (not DATA_KEYS or not BLIND_INDEX_KEY) and not ALLOW_DERIVED_KE
     raise RuntimeError("TONGBAN_DATA_KEYS and TONGBAN_BLIND_INDEX_KEY must be set when TONGBAN_DEBUG is off")
 ALLOWED_HOSTS = env("TONGBAN_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"], cast="list",
                     group="general", help="Comma-separated host names this site may be served as.")
+TRUSTED_PROXIES = env("TONGBAN_TRUSTED_PROXIES", default=0, cast="int", group="security",
+                      help="Number of reverse proxies in front of the app that append to X-Forwarded-For; the client "
+                           "address (throttling, audit, sessions) is taken from that header only when this is > 0.")
 CSRF_TRUSTED_ORIGINS = env("TONGBAN_CSRF_TRUSTED_ORIGINS", default=[], cast="list", group="security",
                            help="Comma-separated origins (scheme://host) trusted for unsafe requests behind a proxy.")
 SECURE_COOKIES = env("TONGBAN_SECURE_COOKIES", default=False, cast="bool", group="security",

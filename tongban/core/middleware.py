@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from tongban.core.context import RequestContext, reset_request_context, set_request_context
+from tongban.core.http import client_ip
 
 
 class RequestContextMiddleware:
@@ -17,7 +18,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
         ctx = RequestContext(
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
             request_id=request_id,
         )

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from tongban.core.audit import Target, actor_from_user, audit_record
+from tongban.core.http import client_ip
 from tongban.identity.models import UserSession
 
 STARTED = "tb_started"
@@ -65,7 +66,7 @@ class SessionLimitsMiddleware:
         key = session_key_digest(request.session.session_key or "")
         updated = UserSession.objects.filter(session_key=key).update(last_seen_at=timezone.now())
         if not updated:
-            UserSession.objects.create(user=user, session_key=key, ip=request.META.get("REMOTE_ADDR") or None,
+            UserSession.objects.create(user=user, session_key=key, ip=client_ip(request),
                                        user_agent=request.headers.get("User-Agent", "")[:300])
         request.session[TRACKED] = True
 

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.core.errors import DomainError, NotPermitted
+from tongban.core.http import client_ip
 from tongban.identity.captcha import captcha_check
 from tongban.organizations import selectors, services
 from tongban.organizations.web.forms import (
@@ -36,7 +37,7 @@ person_required = login_required(login_url="web:login")
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _error(form: forms.Form, error: DomainError) -> None:

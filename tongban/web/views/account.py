@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.core.errors import DomainError
+from tongban.core.http import client_ip
 from tongban.identity import selectors as identity
 from tongban.identity import services
 from tongban.identity.captcha import captcha_check, captcha_new
@@ -26,7 +27,7 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _next(request: HttpRequest) -> str:
@@ -98,7 +99,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         data = password_form.cleaned_data
         needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=_ip(request))
         if needs_captcha and not captcha_check(request.session, data["captcha"]):
-            password_form.add_error("captcha", _("请输入图形验证码（不区分大小写）。"))
+            password_form.add_error("captcha", _("图形验证码不正确或已过期，请看新图片重新输入（不区分大小写）。"))
         else:
             try:
                 user = services.login_with_password(identifier=data["identifier"], password=data["password"],

@@ -23,6 +23,7 @@ from tongban.catalog import selectors as catalog
 from tongban.catalog import services
 from tongban.catalog.interface import CatalogStatus
 from tongban.core.errors import DomainError, ValidationFailed
+from tongban.core.http import client_ip
 from tongban.directory.selectors import StaffContext, staff_context_for_user
 from tongban.identity import selectors as identity_selectors
 from tongban.identity import services as identity_services
@@ -102,7 +103,7 @@ def staff_login_otp(request: HttpRequest) -> HttpResponse:
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _safe_next(request: HttpRequest) -> str:
