@@ -234,5 +234,5 @@ def test_failed_sign_ins_are_generic_and_bring_the_captcha(page: Page) -> None:
     page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
     captcha.fill("ZZZZ")
     page.locator("form.account-form").get_by_role("button", name="登录").click()
-    expect(page.get_by_text("请输入图形验证码（不区分大小写）。")).to_be_visible()
+    expect(page.get_by_text("图形验证码不正确或已过期，请看新图片重新输入（不区分大小写）。")).to_be_visible()
     expect(page.get_by_role("heading", name="登录", exact=True)).to_be_visible()
