@@ -15,26 +15,30 @@ import base64
 import http.cookiejar
 import itertools
 import json
-import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
-from urllib.request import urlopen
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from harness import (
+    BASELINE,
+    BASELINE_PATHS,
+    CONCURRENCY,
+    DURATION,
+    PY,
+    ROOT,
+    load_get,
+    manage,
+    prepare_once,
+    report,
+    served,
+)
+
 DATA = ROOT / "var" / "bench" / "auth"
-DURATION = float(os.environ.get("BENCH_SECONDS", "15"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
-WORKERS = os.environ.get("BENCH_WORKERS", "2")
 DEMO_PHONES = ["13800000001", "13800000002", "13800000003", "13800000004"]  # tongban/demo/loader.py DEMO_PEOPLE
 DEMO_PASSWORD = "Demo@Tongban2026"  # noqa: S105 - the published demo password
-BASELINE = "baseline: bare JSON endpoint"
 
 # Runs inside `manage.py shell -c`: registers the clients through the app's own service and walks the
 # authorization-code + PKCE flow once per refresh-token chain. The last printed line is JSON.
@@ -87,45 +91,18 @@ print(json.dumps({"service": [service.client_id, service.client_secret],
 """
 
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update({"TONGBAN_DATA_DIR": str(DATA), "TONGBAN_SECRET_KEY": "benchmark-only-secret-key-0123456789",
-                "TONGBAN_DEBUG": "0", "TONGBAN_LOG_LEVEL": "WARNING", "TONGBAN_ALLOW_DERIVED_KEYS": "1", "TONGBAN_DEMO": "1"})
-    return env
-
-
-def _manage(*args: str, capture: bool = False) -> str:
-    done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=_env(), check=True, text=True,
-                          stdout=subprocess.PIPE if capture else None)
-    return done.stdout or ""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _prepare() -> dict[str, Any]:
-    DATA.mkdir(parents=True, exist_ok=True)
-    marker = DATA / "prepared"
-    if not marker.exists():
-        for stale in DATA.glob("*"):
-            stale.unlink()
-        _manage("migrate", "--noinput", "-v0")
-        _manage("load_demo_data")
-        marker.touch()
+    prepare_once(DATA, "prepared")
     code = PREPARE % {"args": json.dumps([DEMO_PHONES, CONCURRENCY])}
-    out = _manage("shell", "-c", code, capture=True)
+    out = manage(DATA, "shell", "-c", code, capture=True)
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def _load(base: str, mode: str, spec: dict[str, Any]) -> dict[str, float]:
+def _load(base: str, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
     if mode == "get":
-        command = [PY, str(ROOT / "bench" / "loadgen.py"), base, str(DURATION), str(CONCURRENCY), *spec["paths"]]
-    else:
-        command = [PY, str(ROOT / "bench" / "auth.py"), "--load", mode, base, str(DURATION), str(CONCURRENCY),
-                   json.dumps(spec)]
+        return load_get(base, spec["paths"])
+    command = [PY, str(ROOT / "bench" / "auth.py"), "--load", mode, base, str(DURATION), str(CONCURRENCY),
+               json.dumps(spec)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
@@ -220,48 +197,18 @@ async def _run_load(mode: str, base_url: str, duration: float, concurrency: int,
 
 def main() -> None:
     prepared = _prepare()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "tongban.conf.wsgi", "--config", "python:tongban.conf.gunicorn",
-         "--bind", f"127.0.0.1:{port}", "--workers", WORKERS,
-         "--log-level", "warning"], cwd=ROOT, env=_env())
-    try:
-        for _ in range(100):
-            try:
-                if urlopen(f"{base}/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+    with served(DATA) as base:
         scenarios: dict[str, tuple[str, dict[str, Any]]] = {
-            BASELINE: ("get", {"paths": ["/api/v1/ping"]}),
+            BASELINE: ("get", {"paths": BASELINE_PATHS}),
             "password login": ("login", {}),
             "refresh-token grant": ("refresh", prepared),
             "client-credential grant": ("client_credentials", prepared),
         }
         results = {name: _load(base, mode, spec) for name, (mode, spec) in scenarios.items()}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    baseline = results[BASELINE]["rps"]
-    report = {"duration_s": DURATION, "concurrency": CONCURRENCY, "workers": WORKERS,
-              "scenarios": {name: {"rps": round(r["rps"], 1), "p50_ms": round(r["p50_ms"], 2),
-                                   "p95_ms": round(r["p95_ms"], 2), "p99_ms": round(r["p99_ms"], 2),
-                                   "errors": r["errors"], "baseline_rps": round(baseline, 1),
-                                   "ratio": round(r["rps"] / baseline, 3)} for name, r in results.items()}}
-    print(f"\nbench-auth: {CONCURRENCY} concurrent clients, {DURATION:.0f}s per scenario, gunicorn x{WORKERS} "
-          f"(rps counts successful requests only)")
-    print(f"{'scenario':32} {'rps':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'errors':>7} {'ratio':>7}")
-    for name, r in report["scenarios"].items():
-        print(f"{name:32} {r['rps']:9.1f} {r['p50_ms']:9.2f} {r['p95_ms']:9.2f} {r['p99_ms']:9.2f} "
-              f"{r['errors']:7d} {r['ratio']:7.3f}")
+    report("auth", "bench-auth (rps counts successful requests only)", results)
     for name, r in results.items():
         for sample in r.get("error_samples", []):
             print(f"  {name}: {sample}")
-    out = ROOT / "bench" / "results" / "auth.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {out.relative_to(ROOT)}")
     if any(r["errors"] for r in results.values()):
         sys.exit(1)
 

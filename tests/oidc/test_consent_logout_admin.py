@@ -100,3 +100,15 @@ def test_only_platform_administrators_register_clients(db):
     assert client.client_id in response.content.decode()
     assert "曲靖市不动产登记系统" in http.get("/workbench/oidc/").content.decode()
     assert AuditEvent.objects.filter(action="oidc.client.register", actor_id=str(admin.pk)).exists()
+
+
+def test_development_signing_key_is_created_once_even_when_workers_race(tmp_path, monkeypatch) -> None:
+    from pathlib import Path
+
+    from tongban.oidc import conf
+
+    first = conf.signing_key("", data_dir=tmp_path, debug=True)
+    # A second worker that checked for the file just before the first one linked it in:
+    monkeypatch.setattr(Path, "exists", lambda self: False)
+    assert conf.signing_key("", data_dir=tmp_path, debug=True) == first
+    assert [p.name for p in tmp_path.iterdir()] == [conf.DEV_KEY_FILE]

@@ -14,6 +14,7 @@ JWKS publishes all of them.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,18 @@ def signing_key(configured: str, *, data_dir: Path, debug: bool) -> str:
         return path.read_text(encoding="ascii")
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = _generate_pem()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Several worker processes may start at once: write a private file, then link it into place atomically. The
+    # first link wins; the others read the winner's key, never a half-written file.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(pem)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pem = path.read_text(encoding="ascii")
+    finally:
+        temporary.unlink()
     return pem
 
 
