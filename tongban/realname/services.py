@@ -12,7 +12,7 @@ import logging
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -387,11 +387,15 @@ def manual_review_submit(*, user: Any, name: str, id_number: str, id_front: Uplo
     return _save_sealed(images, create)
 
 
-def _manual_review_locked(review_id: int) -> ManualReview:
-    review = ManualReview.objects.select_for_update().filter(pk=review_id).first()
-    if review is None:
+ReviewedRequest = TypeVar("ReviewedRequest", ManualReview, CorrectionRequest)
+
+
+def _locked(model: type[ReviewedRequest], pk: int) -> ReviewedRequest:
+    """The request row, locked for the decision, or NotFound."""
+    row = model.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
         raise NotFound(_("没有找到这份申请。"))
-    return review
+    return row
 
 
 @atomic_service
@@ -399,7 +403,7 @@ def manual_review_approve(*, user: Any, review_id: int) -> None:
     """Approve: the person becomes STRONG (method ``manual_review``) and is told by SMS."""
     target = Target(type="realname.manual_review", id=str(review_id))
     reviewer = _require_reviewer(user, action="realname.manual_review.approve", target=target)
-    review = _manual_review_locked(review_id)
+    review = _locked(ManualReview, review_id)
     level = LEVEL_FOR[VerificationMethod.MANUAL_REVIEW]
     _decide(review, action=APPROVE, reviewer=reviewer, text=_(
         "【通办】您提交的实名认证人工审核已通过，实名等级已提升为“%(l)s”。") % {"l": AssuranceLevel(level).label})
@@ -422,7 +426,7 @@ def manual_review_reject(*, user: Any, review_id: int, reason: str) -> None:
     target = Target(type="realname.manual_review", id=str(review_id))
     reviewer = _require_reviewer(user, action="realname.manual_review.reject", target=target)
     reason = _reason(reason)
-    review = _manual_review_locked(review_id)
+    review = _locked(ManualReview, review_id)
     _decide(review, action=REJECT, reviewer=reviewer, reject_reason=reason, text=_(
         "【通办】您提交的实名认证人工审核未通过，原因：%(r)s。您可以重新提交，或选择其他核验方式。") % {"r": reason})
     VerificationAttempt.objects.create(user_id=review.user_id, method=VerificationMethod.MANUAL_REVIEW,
@@ -480,19 +484,12 @@ def correction_request_submit(*, user: Any, name: str, id_number: str, reason: s
     return _save_sealed(images, create)
 
 
-def _correction_locked(request_id: int) -> CorrectionRequest:
-    request = CorrectionRequest.objects.select_for_update().filter(pk=request_id).first()
-    if request is None:
-        raise NotFound(_("没有找到这份申请。"))
-    return request
-
-
 @atomic_service
 def correction_request_approve(*, user: Any, request_id: int) -> None:
     """Approve: the verified identity is replaced (audited by the identity app too) and the person is told."""
     target = Target(type="realname.correction", id=str(request_id))
     reviewer = _require_reviewer(user, action="realname.correction.approve", target=target)
-    request = _correction_locked(request_id)
+    request = _locked(CorrectionRequest, request_id)
     _decide(request, action=APPROVE, reviewer=reviewer,
             text=_("【通办】您的身份信息纠错申请已通过，姓名和身份证号已按申请更正。"))
     identity_services.person_identity_correct(user_id=request.user_id, name=request.name,
@@ -508,7 +505,7 @@ def correction_request_reject(*, user: Any, request_id: int, reason: str) -> Non
     target = Target(type="realname.correction", id=str(request_id))
     reviewer = _require_reviewer(user, action="realname.correction.reject", target=target)
     reason = _reason(reason)
-    request = _correction_locked(request_id)
+    request = _locked(CorrectionRequest, request_id)
     _decide(request, action=REJECT, reviewer=reviewer, reject_reason=reason,
             text=_("【通办】您的身份信息纠错申请未通过，原因：%(r)s。") % {"r": reason})
     audit_record(action="realname.correction.reject", actor=_reviewer_actor(reviewer), target=target,

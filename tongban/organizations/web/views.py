@@ -36,9 +36,6 @@ CHINA_TZ = ZoneInfo("Asia/Shanghai")
 person_required = login_required(login_url="web:login")
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return client_ip(request)
-
 
 def _error(form: forms.Form, error: DomainError) -> None:
     shown = False
@@ -103,17 +100,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
     needs_captcha = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        needs_captcha = services.organization_login_needs_captcha(credit_code=data["credit_code"], ip=_ip(request))
+        needs_captcha = services.organization_login_needs_captcha(credit_code=data["credit_code"], ip=client_ip(request))
         if needs_captcha and not captcha_check(request.session, data["captcha"]):
             form.add_error("captcha", _("请输入图形验证码（不区分大小写）。"))
         else:
             try:
                 user = services.organization_login_password(credit_code=data["credit_code"],
-                                                            password=data["password"], ip=_ip(request))
+                                                            password=data["password"], ip=client_ip(request))
             except DomainError as error:
                 _error(form, error)
                 needs_captcha = services.organization_login_needs_captcha(credit_code=data["credit_code"],
-                                                                          ip=_ip(request))
+                                                                          ip=client_ip(request))
             else:
                 login(request, user, backend=BACKEND)
                 return redirect("organizations:index")
@@ -130,7 +127,7 @@ def login_certificate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("step") == "challenge" and code_form.is_valid():
         try:
             challenge = services.login_challenge_issue(credit_code=code_form.cleaned_data["credit_code"],
-                                                       ip=_ip(request))
+                                                       ip=client_ip(request))
         except DomainError as error:
             _error(code_form, error)
         else:
@@ -143,7 +140,7 @@ def login_certificate(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 user = services.login_challenge_verify(nonce=nonce, signature=sign_form.cleaned_data["signature"],
-                                                       ip=_ip(request))
+                                                       ip=client_ip(request))
             except DomainError as error:
                 _error(sign_form, error)
             else:

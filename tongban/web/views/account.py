@@ -26,9 +26,6 @@ from tongban.web.forms import PasswordChangeForm, PasswordLoginForm, RegisterFor
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return client_ip(request)
-
 
 def _next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or "/account/"
@@ -56,7 +53,7 @@ def _send_code(request: HttpRequest, form: RegisterForm | SmsLoginForm, purpose:
         form.add_error("captcha", _("图形验证码不正确或已过期，请看新图片重新输入（不区分大小写）。"))
         return
     try:
-        services.sms_code_send(phone=form.cleaned_data["phone"], purpose=purpose, ip=_ip(request))
+        services.sms_code_send(phone=form.cleaned_data["phone"], purpose=purpose, ip=client_ip(request))
     except DomainError as error:
         _error(form, error, "phone")
         return
@@ -78,7 +75,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 user = services.person_register(phone=data["phone"], sms_code=data["sms_code"],
-                                                password=data["password"], username=data["username"], ip=_ip(request))
+                                                password=data["password"], username=data["username"], ip=client_ip(request))
             except DomainError as error:
                 _error(form, error)
             else:
@@ -97,16 +94,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
     needs_captcha = False
     if request.method == "POST" and mode == "password" and password_form.is_valid():
         data = password_form.cleaned_data
-        needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=_ip(request))
+        needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=client_ip(request))
         if needs_captcha and not captcha_check(request.session, data["captcha"]):
             password_form.add_error("captcha", _("图形验证码不正确或已过期，请看新图片重新输入（不区分大小写）。"))
         else:
             try:
                 user = services.login_with_password(identifier=data["identifier"], password=data["password"],
-                                                    ip=_ip(request), kind=AccountKind.PERSON)
+                                                    ip=client_ip(request), kind=AccountKind.PERSON)
             except DomainError as error:
                 _error(password_form, error)
-                needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=_ip(request))
+                needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=client_ip(request))
             else:
                 login(request, user, backend=BACKEND)
                 request.session[AMR_SESSION_KEY] = ["pwd"]
@@ -117,7 +114,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 user = services.login_with_sms(phone=sms_form.cleaned_data["phone"],
-                                               sms_code=sms_form.cleaned_data["sms_code"], ip=_ip(request))
+                                               sms_code=sms_form.cleaned_data["sms_code"], ip=client_ip(request))
             except DomainError as error:
                 _error(sms_form, error)
             else:
@@ -157,7 +154,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 services.person_password_change(user=request.user, current_password=data["current_password"],
-                                                 new_password=data["new_password"], ip=_ip(request),
+                                                 new_password=data["new_password"], ip=client_ip(request),
                                                  keep_session_key=request.session.session_key)
             except DomainError as error:
                 _error(form, error)

@@ -58,7 +58,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = identity_services.staff_password_check(username=form.cleaned_data["username"],
-                                                          password=form.cleaned_data["password"], ip=_ip(request))
+                                                          password=form.cleaned_data["password"], ip=client_ip(request))
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -87,7 +87,7 @@ def staff_login_otp(request: HttpRequest) -> HttpResponse:
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            identity_services.staff_second_factor(user=user, code=form.cleaned_data["code"], ip=_ip(request),
+            identity_services.staff_second_factor(user=user, code=form.cleaned_data["code"], ip=client_ip(request),
                                                   enrolling=enrolling)
         except DomainError as error:
             form.add_error("code", error.message)
@@ -101,9 +101,6 @@ def staff_login_otp(request: HttpRequest) -> HttpResponse:
     return render(request, "web/workbench/login_otp.html", {"form": form, "enrolling": enrolling,
                                                              "secret": secret, "qr": qr})
 
-
-def _ip(request: HttpRequest) -> str | None:
-    return client_ip(request)
 
 
 def _safe_next(request: HttpRequest) -> str:
