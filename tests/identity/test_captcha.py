@@ -37,3 +37,16 @@ def test_refresh_replaces_the_challenge(fixed_text, monkeypatch):
     monkeypatch.setattr(captcha, "_random_text", lambda: "MMMM")
     captcha.captcha_new(session)
     assert not captcha.captcha_check(session, "KKKK")
+
+
+def test_text_is_revealed_only_when_configured(fixed_text, settings):
+    session: dict = {}
+    settings.CAPTCHA_REVEAL = False
+    captcha.captcha_new(session)
+    assert captcha.captcha_revealed(session) is None
+    assert "KKKK" not in str(session)
+    settings.CAPTCHA_REVEAL = True
+    captcha.captcha_new(session)
+    assert captcha.captcha_revealed(session) == "KKKK"
+    assert captcha.captcha_check(session, "kkkk")
+    assert captcha.captcha_revealed(session) is None, "gone with the challenge"

@@ -78,3 +78,14 @@ def test_sms_inbox_only_with_the_simulator(client):
     assert client.get("/dev/sms/").status_code == 200
     with override_settings(SMS_PROVIDER="carrier"):
         assert client.get("/dev/sms/").status_code == 404
+
+
+def test_captcha_reveal_only_when_configured(client, settings):
+    settings.CAPTCHA_REVEAL = False
+    assert client.get("/dev/captcha/").status_code == 404
+    settings.CAPTCHA_REVEAL = True
+    client.get("/account/captcha.png")
+    text = client.get("/dev/captcha/").content.decode()
+    assert len(text) == 4
+    other = type(client)()
+    assert other.get("/dev/captcha/").content == b"", "another browser sees nothing"

@@ -224,5 +224,12 @@ _SIMULATED = [name for name, value in [
 if _SIMULATED and not DEBUG and not DEMO_MODE:
     raise RuntimeError("local simulators are for development and the demo only (TONGBAN_DEBUG or TONGBAN_DEMO); "
                        "configure real providers for: " + ", ".join(_SIMULATED))
+CAPTCHA_REVEAL = env(
+    "TONGBAN_CAPTCHA_REVEAL", default=False, cast="bool", group="security",
+    help="Development and end-to-end tests only: keep the image captcha's text in the browser session and show it "
+         "at /dev/captcha/ to that same browser, as /dev/sms/ shows simulated SMS. Refused unless TONGBAN_DEBUG or "
+         "TONGBAN_DEMO is on.")
+if CAPTCHA_REVEAL and not DEBUG and not DEMO_MODE:
+    raise RuntimeError("TONGBAN_CAPTCHA_REVEAL is for development and tests only (TONGBAN_DEBUG or TONGBAN_DEMO)")
 SEARCH_RESULTS_PER_PAGE = env("TONGBAN_SEARCH_PAGE_SIZE", default=10, cast="int", group="search",
                               help="Number of items on one page of search results.")

@@ -1,7 +1,9 @@
 """Image captcha (图形验证码): case-insensitive, refreshable, single use, kept in the server-side session.
 
 Our own logic, not a provider: a short random text drawn with noise into a PNG. Only a keyed hash of the text
-is stored in the session, with an expiry and an attempt counter.
+is stored in the session, with an expiry and an attempt counter. With ``TONGBAN_CAPTCHA_REVEAL`` (development and
+end-to-end tests only; settings refuse it in production) the text is also kept so :func:`captcha_revealed` can show
+it to the same browser session.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ LENGTH = 4
 TTL_SECONDS = 300
 MAX_ATTEMPTS = 5
 SESSION_KEY = "tb_captcha"
+REVEAL_KEY = "tb_captcha_text"
 FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
@@ -40,7 +43,16 @@ def captcha_new(session: Any) -> bytes:
     """A new challenge for this session (replacing any earlier one); returns the PNG."""
     text = _random_text()
     session[SESSION_KEY] = {"h": _digest(text), "exp": time.time() + TTL_SECONDS, "n": 0}
+    if settings.CAPTCHA_REVEAL:
+        session[REVEAL_KEY] = text
     return _render(text)
+
+
+def captcha_revealed(session: Any) -> str | None:
+    """The current captcha's text for this session, only while ``TONGBAN_CAPTCHA_REVEAL`` is on."""
+    if not settings.CAPTCHA_REVEAL or SESSION_KEY not in session:
+        return None
+    return session.get(REVEAL_KEY)
 
 
 def captcha_check(session: Any, answer: str) -> bool:
@@ -48,11 +60,13 @@ def captcha_check(session: Any, answer: str) -> bool:
     state = session.get(SESSION_KEY)
     if not state or time.time() > state["exp"] or state["n"] >= MAX_ATTEMPTS:
         session.pop(SESSION_KEY, None)
+        session.pop(REVEAL_KEY, None)
         return False
     state["n"] += 1
     session[SESSION_KEY] = state
     if hmac.compare_digest(state["h"], _digest((answer or "").strip())):
         session.pop(SESSION_KEY, None)
+        session.pop(REVEAL_KEY, None)
         return True
     return False
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("account/password/", account.password_change, name="password_change"),
     path("account/captcha.png", account.captcha_image, name="captcha"),
     path("dev/sms/", account.sms_inbox, name="sms_inbox"),
+    path("dev/captcha/", account.captcha_reveal, name="captcha_reveal"),
     path("workbench/login/", workbench.staff_login, name="staff_login"),
     path("workbench/login/otp/", workbench.staff_login_otp, name="staff_login_otp"),
     path("workbench/logout/", auth_views.LogoutView.as_view(next_page="/"), name="staff_logout"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,7 @@ from tongban.core.errors import DomainError
 from tongban.core.http import client_ip
 from tongban.identity import selectors as identity
 from tongban.identity import services
-from tongban.identity.captcha import captcha_check, captcha_new
+from tongban.identity.captcha import captcha_check, captcha_new, captcha_revealed
 from tongban.identity.interface import AccountKind
 from tongban.identity.sessions import session_list_for_user, session_revoke
 from tongban.notifications.selectors import simulated_sms_recent, simulator_enabled
@@ -188,3 +189,13 @@ def sms_inbox(request: HttpRequest) -> HttpResponse:
     if not simulator_enabled():
         raise Http404()
     return render(request, "web/account/sms_inbox.html", {"messages_sent": simulated_sms_recent(limit=20)})
+
+
+@never_cache
+def captcha_reveal(request: HttpRequest) -> HttpResponse:
+    """The current image captcha's text for this browser, only with TONGBAN_CAPTCHA_REVEAL (development and tests)."""
+    if not settings.CAPTCHA_REVEAL:
+        raise Http404()
+    response = HttpResponse(captcha_revealed(request.session) or "", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
