@@ -24,6 +24,7 @@ class PersonProfile:
     assurance_label: str
     assurance_at: datetime | None
     identity_locked: bool
+    assurance_method: str = ""  # how the level was reached (population, face, bankcard, manual_review, window …)
 
 
 def person_profile(*, user: Any) -> PersonProfile | None:
@@ -37,7 +38,8 @@ def person_profile(*, user: Any) -> PersonProfile | None:
         username_is_custom=person.user.username_is_custom, name=person.name,
         phone_masked=mask_phone(person.phone), id_number_masked=mask_id_number(person.id_number or ""),
         assurance_level=person.assurance_level, assurance_label=str(AssuranceLevel(person.assurance_level).label),
-        assurance_at=person.assurance_at, identity_locked=person.identity_locked)
+        assurance_at=person.assurance_at, identity_locked=person.identity_locked,
+        assurance_method=person.assurance_method)
 
 
 def user_assurance_level(*, user: Any) -> int:
