@@ -21,6 +21,7 @@ from tongban.catalog.models import (
     Theme,
 )
 from tongban.catalog.models.item import ITEM_ELEMENT_FIELDS, MATERIAL_FIELDS
+from tongban.catalog.scope import implementation_scope
 from tongban.directory.selectors import StaffContext
 
 
@@ -201,12 +202,11 @@ def item_list_for_staff(
 
 
 def implementation_list_for_staff(*, staff: StaffContext | None, item: Item | None = None) -> QuerySet[Implementation]:
-    """Platform administrators see all implementations; department administrators only their department's."""
+    """Implementations within the staff member's scope (:func:`tongban.catalog.scope.implementation_scope`)."""
     qs = Implementation.objects.select_related("item__current_version", "department", "region", "current_version")
     if staff is None:
         return qs.none()
-    if not staff.is_platform_catalog_admin:
-        qs = qs.filter(department_id=staff.department_id)
+    qs = qs.filter(implementation_scope(staff))
     if item is not None:
         qs = qs.filter(item=item)
     return qs.annotate(has_draft=Exists(ImplementationVersion.objects.filter(

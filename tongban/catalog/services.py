@@ -29,10 +29,20 @@ from tongban.catalog.models import (
     Theme,
 )
 from tongban.catalog.models.item import IMPLEMENTATION_LOCAL_FIELDS, ITEM_ELEMENT_FIELDS, MATERIAL_FIELDS
-from tongban.core.audit import SYSTEM, Actor, Target, actor_from_user, atomic_service, audit_record, denial
+from tongban.catalog.scope import implementation_scope
+from tongban.core.audit import (
+    SYSTEM,
+    Actor,
+    Target,
+    actor_from_user,
+    atomic_service,
+    audit_record,
+    concealed_denial,
+    denial,
+)
 from tongban.core.errors import Conflict, NotPermitted, ValidationFailed
 from tongban.directory.interface import exercise_level_for_region_level
-from tongban.directory.selectors import StaffContext, department_get, staff_context_for_user
+from tongban.directory.selectors import StaffContext, department_get, staff_audit_actor, staff_context_for_user
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ def _resolve(actor: Any) -> _Acting:
     staff = staff_context_for_user(actor)
     audit_actor = actor_from_user(actor)
     if staff is not None:
-        audit_actor = Actor(kind="staff", id=str(staff.staff_id), label=f"{staff.name}（{staff.department_name}）")
+        audit_actor = staff_audit_actor(staff)
     return _Acting(audit_actor=audit_actor, user_id=getattr(actor, "pk", None), staff=staff)
 
 
@@ -322,6 +332,21 @@ def _clean_local(elements: Mapping[str, Any]) -> dict[str, Any]:
 def _require_impl_editor(acting: _Acting, department_id: int, action: str, target: Target) -> None:
     if not acting.can_edit_implementation_of(department_id):
         raise _deny(acting, action, target, _("只能维护本部门的实施清单。"))
+
+
+@atomic_service
+def implementation_open(*, actor: Any, implementation_id: int) -> Implementation:
+    """An implementation for a staff page, within the actor's scope (platform catalogue administrators: all; anyone
+    else: their own department's). Outside it — or missing — an audited refusal that answers 404, so that a bare
+    id reveals nothing."""
+    acting = _resolve(actor)
+    impl = (Implementation.objects.filter(implementation_scope(acting.staff), pk=implementation_id)
+            .select_related("item__current_version", "department", "region", "current_version").first())
+    if impl is None:
+        raise concealed_denial(action="catalog.implementation.open", actor=acting.audit_actor,
+                               target=Target(type="catalog.implementation", id=str(implementation_id)),
+                               message=_("没有找到这个实施清单，或它不属于您的部门。"))
+    return impl
 
 
 @atomic_service

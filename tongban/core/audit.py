@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongban.core.context import current_request_context
-from tongban.core.errors import NotPermitted
+from tongban.core.errors import DomainError, NotFound, NotPermitted
 from tongban.core.models import AuditChainHead, AuditEvent, AuditOutcome
 
 GENESIS = "0" * 64
@@ -35,6 +35,7 @@ __all__ = [
     "atomic_service",
     "audit_record",
     "audit_verify",
+    "concealed_denial",
     "denial",
 ]
 
@@ -167,11 +168,21 @@ def denial(*, action: str, actor: Actor, target: Target | None, message: str) ->
     return error
 
 
+def concealed_denial(*, action: str, actor: Actor, target: Target | None, message: str) -> NotFound:
+    """A refusal that answers like a missing record (404), so that it does not reveal whether the record exists.
+
+    Used when a record lies outside the actor's data scope; audited like :func:`denial` (outcome ``denied``).
+    """
+    error = NotFound(message)
+    error.audit = {"action": action, "actor": actor, "target": target, "outcome": AuditOutcome.DENIED}
+    return error
+
+
 def atomic_service(func: Callable[P, R]) -> Callable[P, R]:
     """``transaction.atomic`` for services, keeping the audit record of a refused action.
 
-    The service's writes roll back when it raises; a denial raised with :func:`denial` is then recorded
-    in its own transaction, so refused attempts stay in the audit log.
+    The service's writes roll back when it raises; a refusal raised with :func:`denial` or
+    :func:`concealed_denial` is then recorded in its own transaction, so refused attempts stay in the audit log.
     """
 
     @functools.wraps(func)
@@ -179,7 +190,7 @@ def atomic_service(func: Callable[P, R]) -> Callable[P, R]:
         try:
             with transaction.atomic():
                 return func(*args, **kwargs)
-        except NotPermitted as exc:
+        except DomainError as exc:
             if exc.audit:
                 audit_record(**exc.audit)
             raise

@@ -20,6 +20,9 @@ class DomainError(Exception):
 
     code = "domain_error"
     http_status = 400
+    # Set by tongban.core.audit.denial / concealed_denial: the audit record that atomic_service writes after the
+    # rollback, so that a refused action stays in the audit log.
+    audit: dict[str, Any] | None = None
 
     def __init__(self, message: str, *, code: str | None = None, issues: list[Issue] | None = None) -> None:
         super().__init__(message)
@@ -37,7 +40,6 @@ class ValidationFailed(DomainError):
 class NotPermitted(DomainError):
     code = "permission_denied"
     http_status = 403
-    audit: dict[str, Any] | None = None
 
 
 class NotFound(DomainError):

@@ -2,9 +2,12 @@
 
 from tongban.directory.models.department import REGION_LEVEL_TO_EXERCISE, DepartmentNature, ExerciseLevel
 from tongban.directory.models.hall import HallKind
-from tongban.directory.models.staff import StaffRole
+from tongban.directory.models.staff import BUSINESS_ROLES, PLATFORM_ROLES, SEPARATED_ADMIN_ROLES, StaffRole
 
-__all__ = ["DepartmentNature", "ExerciseLevel", "HallKind", "StaffRole", "exercise_level_for_region_level"]
+__all__ = [
+    "BUSINESS_ROLES", "PLATFORM_ROLES", "SEPARATED_ADMIN_ROLES", "DepartmentNature", "ExerciseLevel", "HallKind",
+    "StaffRole", "exercise_level_for_region_level",
+]
 
 
 def exercise_level_for_region_level(region_level: int) -> str:

@@ -1,59 +1,72 @@
-"""Read access to regions, departments, halls and staff. Other apps use these functions."""
+"""Read access to regions, departments, halls and staff. Other apps use these functions.
+
+Data scope (数据范围) of staff is one notion, :class:`StaffScope`, built by :func:`staff_context_for_user`; every
+query that serves a staff member filters through it (see ``docs/adr/0010-staff-roles-and-data-scope.md``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from django.db.models import Q, QuerySet
 
-from django.db.models import QuerySet
-
-from tongban.directory.models import Department, Hall, Region, RegionLevel, Staff, StaffRole
+from tongban.directory.models import Department, Hall, Region, RegionLevel, Staff
 from tongban.directory.models.region import PREFIX_LENGTH
+from tongban.directory.scope import (
+    StaffContext,
+    StaffRow,
+    StaffRows,
+    StaffScope,
+    roles_manageable_by,
+    staff_audit_actor,
+    staff_context_for_user,
+    staff_row_of,
+    staff_scope_of,
+)
+
+__all__ = [
+    "StaffContext", "StaffRow", "StaffRows", "StaffScope", "department_get", "department_list", "hall_list",
+    "region_ancestor_codes", "region_get", "region_list_children", "region_list_sites", "region_route_code",
+    "region_subtree", "roles_manageable_by", "staff_audit_actor", "staff_context_for_user",
+    "staff_department_choices_for_admin", "staff_exists", "staff_get_for_admin", "staff_list_for_admin",
+    "staff_row_of", "staff_scope_of",
+]
+
+GB2260_LENGTH = 6
+PROVINCE_FALLBACK = "530000"  # the platform's province, before any region is loaded
 
 
-@dataclass(frozen=True)
-class StaffContext:
-    """What the permission checks need to know about an acting staff member."""
-
-    user_id: int
-    staff_id: int
-    name: str
-    department_id: int
-    department_name: str
-    department_level: str
-    region_prefix: str
-    roles: frozenset[str]
-
-    @property
-    def is_platform_catalog_admin(self) -> bool:
-        return StaffRole.PLATFORM_CATALOG_ADMIN in self.roles
-
-    @property
-    def is_department_catalog_admin(self) -> bool:
-        return StaffRole.DEPARTMENT_CATALOG_ADMIN in self.roles
+def _staff_for_admin(actor: StaffContext) -> QuerySet[Staff]:
+    if not actor.can_manage_roles:
+        return Staff.objects.none()
+    return (Staff.objects.filter(actor.admin_scope.department_filter("department_id"))
+            .select_related("user", "department__region").prefetch_related("roles"))
 
 
-def staff_context_for_user(user: object) -> StaffContext | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    staff = (
-        Staff.objects.select_related("department__region")
-        .prefetch_related("roles")
-        .filter(user_id=user.pk, is_active=True)  # type: ignore[attr-defined]
-        .first()
-    )
-    if staff is None:
-        return None
-    dept = staff.department
-    return StaffContext(
-        user_id=staff.user_id,
-        staff_id=staff.pk,
-        name=staff.name,
-        department_id=dept.pk,
-        department_name=dept.name,
-        department_level=dept.level,
-        region_prefix=dept.region.prefix,
-        roles=frozenset(r.role for r in staff.roles.all()),
-    )
+def staff_list_for_admin(
+    *, actor: StaffContext, department_id: int | None = None, role: str | None = None, query: str | None = None,
+) -> StaffRows:
+    """Staff whose roles ``actor`` administers (see :attr:`StaffContext.staff_scope`), by department and name."""
+    qs = _staff_for_admin(actor)
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    if role:
+        qs = qs.filter(roles__role=role)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(user__username__icontains=query))
+    return StaffRows(qs.distinct().order_by("department__region__code", "department__category", "name", "pk"))
+
+
+def staff_get_for_admin(*, actor: StaffContext, staff_id: int) -> StaffRow | None:
+    staff = _staff_for_admin(actor).filter(pk=staff_id).first()
+    return staff_row_of(staff) if staff is not None else None
+
+
+def staff_department_choices_for_admin(*, actor: StaffContext) -> list[tuple[int, str]]:
+    """Departments that have staff within the actor's administration scope (for the list filter)."""
+    if not actor.can_manage_roles:
+        return []
+    departments = (Department.objects.filter(actor.admin_scope.department_filter("pk"), staff__isnull=False)
+                   .distinct().order_by("region__code", "category"))
+    return [(d.pk, d.name) for d in departments]
 
 
 def staff_exists(*, username: str) -> bool:
@@ -83,6 +96,23 @@ def region_ancestor_codes(region: Region) -> list[str]:
 
 def region_subtree(region: Region) -> QuerySet[Region]:
     return Region.objects.filter(prefix__startswith=region.prefix)
+
+
+def region_route_code(*, code: str) -> str:
+    """The 6-digit GB/T 2260 code of the directory region that handles a 6-digit division code (e.g. the 户籍
+    region at the start of an ID number): the county when the directory has it, else its prefecture, else the
+    province. Codes outside the directory's province, or unknown, go to the province (the first root region)."""
+    code = (code or "")[:GB2260_LENGTH]
+    candidates: list[str] = []
+    if len(code) == GB2260_LENGTH and code.isascii() and code.isdigit():
+        candidates = [code + "000000", code[:4] + "00000000", code[:2] + "0000000000"]
+    known = dict(Region.objects.filter(code__in=candidates, level__lte=RegionLevel.COUNTY)
+                 .values_list("code", "level"))
+    for candidate in candidates:
+        if candidate in known:
+            return candidate[:GB2260_LENGTH]
+    root = Region.objects.filter(parent__isnull=True).order_by("code").values_list("code", flat=True).first()
+    return (root or PROVINCE_FALLBACK)[:GB2260_LENGTH]
 
 
 def department_list(*, region_code: str | None = None, category: str | None = None) -> QuerySet[Department]:

@@ -25,8 +25,13 @@ class StaffRole(models.TextChoices):
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
 
 
-# 等保三级“三员分立”: no account may hold two of these.
+# 等保三级“三员分立”: no account may hold two of these, nor one of these with platform_admin (ADR 0010).
 SEPARATED_ADMIN_ROLES = frozenset({StaffRole.SYSTEM_ADMIN, StaffRole.SECURITY_ADMIN, StaffRole.AUDIT_ADMIN})
+# Roles whose data scope is the whole platform; held only by staff of a province-level department.
+PLATFORM_ROLES = frozenset({StaffRole.PLATFORM_ADMIN, StaffRole.PLATFORM_CATALOG_ADMIN}) | SEPARATED_ADMIN_ROLES
+# Business roles (业务角色) that a department administrator manages for the staff of their own department.
+BUSINESS_ROLES = frozenset({StaffRole.WINDOW_CLERK, StaffRole.REVIEWER, StaffRole.APPROVER,
+                            StaffRole.DEPARTMENT_CATALOG_ADMIN})
 
 
 class Staff(models.Model):  # 工作人员

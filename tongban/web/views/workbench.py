@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tongban.catalog import selectors as catalog
 from tongban.catalog import services
 from tongban.catalog.interface import CatalogStatus
-from tongban.core.errors import DomainError, ValidationFailed
+from tongban.core.errors import DomainError, NotFound, ValidationFailed
 from tongban.core.http import client_ip
 from tongban.directory.selectors import StaffContext, staff_context_for_user
 from tongban.identity import selectors as identity_selectors
@@ -303,11 +303,12 @@ def implementation_list(request: HttpRequest) -> HttpResponse:
         "staff": staff, "page": Paginator(impls, 30).get_page(request.GET.get("page")), "querystring": ""})
 
 
-def _impl_or_404(staff: StaffContext, implementation_id: int) -> Any:
-    impl = catalog.implementation_get_for_staff(staff=staff, implementation_id=implementation_id)
-    if impl is None:
-        raise Http404(_("没有找到这个实施清单，或它不属于您的部门。"))
-    return impl
+def _impl_or_404(request: HttpRequest, implementation_id: int) -> Any:
+    """Within the staff member's scope; a refusal is audited and answers 404 like a missing record."""
+    try:
+        return services.implementation_open(actor=request.user, implementation_id=implementation_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
 
 
 IMPLEMENTATION_ACTIONS = {
@@ -322,7 +323,7 @@ IMPLEMENTATION_ACTIONS = {
 @require_http_methods(["GET", "POST"])
 def implementation_edit(request: HttpRequest, implementation_id: int) -> HttpResponse:
     staff = _staff(request)
-    impl = _impl_or_404(staff, implementation_id)
+    impl = _impl_or_404(request, implementation_id)
     draft = catalog.implementation_draft(implementation=impl)
     form = None
     if draft is not None:
@@ -345,8 +346,8 @@ def implementation_edit(request: HttpRequest, implementation_id: int) -> HttpRes
 @login_required
 @require_POST
 def implementation_draft(request: HttpRequest, implementation_id: int) -> HttpResponse:
-    staff = _staff(request)
-    impl = _impl_or_404(staff, implementation_id)
+    _staff(request)
+    impl = _impl_or_404(request, implementation_id)
     try:
         services.implementation_draft_start(actor=request.user, implementation=impl)
     except DomainError as error:
@@ -358,7 +359,7 @@ def implementation_draft(request: HttpRequest, implementation_id: int) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def implementation_action(request: HttpRequest, implementation_id: int, action: str) -> HttpResponse:
     staff = _staff(request)
-    impl = _impl_or_404(staff, implementation_id)
+    impl = _impl_or_404(request, implementation_id)
     return _confirm_and_act(request, staff=staff, action=action, actions=IMPLEMENTATION_ACTIONS,
                             target={"implementation": impl},
                             validate=lambda: services.implementation_validate(implementation=impl),
