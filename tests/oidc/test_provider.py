@@ -51,7 +51,7 @@ def test_discovery_document_at_root_and_under_the_issuer():
         assert "RS256" in doc["id_token_signing_alg_values_supported"]
         assert doc["code_challenge_methods_supported"] == ["S256"]
         assert doc["acr_values_supported"] == [f"tongban:loa:{n}" for n in (1, 2, 3, 4)]
-        assert set(doc["scopes_supported"]) == {"openid", "profile", "phone", "id_number"}
+        assert set(doc["scopes_supported"]) == {"openid", "profile", "phone", "id_number", "organization"}
         assert doc["backchannel_logout_supported"] is True
 
 

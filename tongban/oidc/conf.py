@@ -23,6 +23,7 @@ SCOPES = {
     "profile": "实名核验后的姓名和实名等级",
     "phone": "手机号",
     "id_number": "身份证号",
+    "organization": "以法人身份登录：所代表法人的名称、统一社会信用代码，以及您的办事身份和授权范围",
 }
 ACR_PREFIX = "tongban:loa:"
 DEV_KEY_FILE = "oidc-signing-key.pem"

@@ -8,9 +8,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from tongban.core.errors import NotPermitted
 from tongban.identity import selectors as identity
 from tongban.oidc.models import Client, Consent, SignOnSession
 from tongban.oidc.models.client import SENSITIVE_SCOPES
+from tongban.organizations import selectors as organizations
+from tongban.organizations.selectors import OrgActingContext
 
 
 def pairwise_subject(*, user_id: int, client: Client) -> str:
@@ -106,3 +109,46 @@ def person_claims_for_client(*, user: Any, client: Client, scopes: list[str] | f
 
 def _person_phone(user: Any) -> str:
     return identity.person_contact_phone(user_id=user.pk) or ""
+
+
+# --- signing in for an organisation (``organization`` scope): legal persons and agents ------------------------------
+
+ORG_SCOPE = "organization"
+
+
+@dataclass(frozen=True)
+class OrganizationChoice:
+    org_id: int
+    name: str
+    credit_code: str
+    role: str
+
+
+def organization_choices(*, user: Any) -> list[OrganizationChoice]:
+    """The active organisations a person may sign in for: those they represent and those they are an agent of now."""
+    return [OrganizationChoice(org_id=m.organization.id, name=m.organization.name,
+                               credit_code=m.organization.credit_code, role=m.role)
+            for m in organizations.organization_list_for_user(user=user) if m.organization.status == "active"]
+
+
+def acting_for(*, user: Any, org_id: int | None) -> OrgActingContext | None:
+    """The rights of ``user`` for the organisation now, or ``None`` when there are none (revoked, expired, suspended).
+
+    Without ``org_id``, an organisation's own account acts for itself.
+    """
+    if org_id is None:
+        own = organizations.organization_for_account(user=user)
+        if own is None:
+            return None
+        org_id = own.id
+    try:
+        return organizations.acting_context(user=user, org_id=org_id)
+    except NotPermitted:
+        return None
+
+
+def organization_claim(acting: OrgActingContext) -> dict[str, Any]:
+    """The ``tongban_org`` claim: for whom the account signs in and with which rights (no personal data)."""
+    return {"credit_code": acting.credit_code, "name": acting.org_name, "role": acting.role,
+            "scopes": sorted(acting.scopes),
+            "valid_until": int(acting.valid_until.timestamp()) if acting.valid_until else None}

@@ -13,15 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
-from tongban.core.audit import Actor, Target, actor_from_user, atomic_service, audit_record, denial
+from tongban.core.audit import Actor, AuditOutcome, Target, actor_from_user, atomic_service, audit_record, denial
 from tongban.core.errors import ValidationFailed
 from tongban.identity import selectors as identity
+from tongban.identity.interface import AMR_SESSION_KEY
 from tongban.oidc.conf import SCOPES
 from tongban.oidc.models import Client, Consent, SignOnSession
 from tongban.oidc.models.client import SENSITIVE_SCOPES
-
-# The browser session remembers how the person signed in; the login views set it (["pwd"], ["sms"], ["pwd", "otp"]).
-AMR_SESSION_KEY = "tongban_amr"
+from tongban.organizations.selectors import OrgActingContext
 
 
 def client_actor(client: Client) -> Actor:
@@ -129,13 +128,22 @@ def _revoke_tokens(*, user_id: int, client: Client) -> None:
 
 
 @transaction.atomic
-def signon_start(*, user: Any, client: Client, amr: list[str], browser_session: str) -> SignOnSession:
-    """Record one authorization: the level and methods now become the ``acr``/``amr`` of its ID tokens."""
+def signon_start(*, user: Any, client: Client, amr: list[str], browser_session: str,
+                 acting: OrgActingContext | None = None) -> SignOnSession:
+    """Record one authorization: the level and methods now become the ``acr``/``amr`` of its ID tokens.
+
+    ``acting`` is the organisation the account signs in for (``organization`` scope): the organisation's own
+    account, its legal representative, or an agent; the audit record then names the organisation as well.
+    """
     session = SignOnSession.objects.create(
         user_id=user.pk, client=client, acr=identity.user_assurance_level(user=user), amr=list(amr) or ["pwd"],
-        auth_time=user.last_login or timezone.now(), browser_session=browser_session)
-    audit_record(action="oidc.signon", actor=actor_from_user(user), target=client_target(client),
-                 detail={"acr": session.acr, "amr": session.amr, "sid": str(session.sid)})
+        auth_time=user.last_login or timezone.now(), browser_session=browser_session,
+        organization_id=acting.org_id if acting else None, acting_role=acting.role if acting else "")
+    detail: dict[str, Any] = {"acr": session.acr, "amr": session.amr, "sid": str(session.sid)}
+    if acting is not None:
+        detail.update(acting_role=acting.role, organization=acting.credit_code)
+    audit_record(action="oidc.signon", actor=actor_from_user(user), target=client_target(client), detail=detail,
+                 on_behalf_of=acting.on_behalf_of if acting else None)
     return session
 
 
@@ -165,6 +173,12 @@ def token_issued_record(*, user: Any, client: Client, grant_type: str, scope: st
                  detail={"grant_type": grant_type, "scope": scope, "refresh_token": refresh})
 
 
+def org_refresh_refused_record(*, user: Any, client: Client, org_id: int) -> None:
+    """A refresh for an organisation refused because the account may no longer act for it."""
+    audit_record(action="oidc.token.refuse", actor=actor_from_user(user), target=client_target(client),
+                 outcome=AuditOutcome.DENIED, detail={"reason": "organization_rights_ended", "organization_id": org_id})
+
+
 def identity_revealed_record(*, user: Any, client: Client, claims: Iterable[str]) -> None:
     audit_record(action="oidc.identity.reveal", actor=client_actor(client), on_behalf_of=actor_from_user(user),
                  target=Target(type="identity.person", id=str(user.pk)),
@@ -173,7 +187,7 @@ def identity_revealed_record(*, user: Any, client: Client, claims: Iterable[str]
 
 __all__ = [
     "AMR_SESSION_KEY", "RegisteredClient", "browser_session_digest", "client_register", "consent_grant",
-    "consent_revoke", "identity_revealed_record", "signon_bind_refresh_family", "signon_end_for_browser",
+    "consent_revoke", "identity_revealed_record", "org_refresh_refused_record", "signon_bind_refresh_family", "signon_end_for_browser",
     "signon_start", "token_issued_record",
 ]
 

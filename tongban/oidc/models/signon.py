@@ -20,6 +20,11 @@ class SignOnSession(models.Model):  # 单点登录会话
     auth_time = models.DateTimeField(_("认证时间"))
     browser_session = models.CharField(_("浏览器会话索引"), max_length=64, blank=True,
                                        help_text=_("浏览器会话标识的摘要，用于统一注销"))
+    organization_id = models.PositiveBigIntegerField(
+        _("代表的法人"), null=True, blank=True,
+        help_text=_("以法人身份登录（organization 授权范围）时所代表的法人；经办人和法定代表人登录时为其选择的法人"))
+    acting_role = models.CharField(_("办事身份"), max_length=16, blank=True,
+                                   help_text=_("organization（法人账号本身）、legal_rep（法定代表人）或 agent（经办人）"))
     refresh_family = models.UUIDField(_("刷新令牌族"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

@@ -50,7 +50,13 @@ class AuthorizeView(AuthorizationView):
         if needed and identity.user_assurance_level(user=request.user) < needed:
             query = urlencode({"level": needed, "client": client.client_id, "next": request.get_full_path()})
             return redirect(f"{reverse('oauth2_provider:step-up')}?{query}")
-        if "none" not in request.GET.get("prompt", "").split() and selectors.consent_covers(
+        choose_org = False
+        if selectors.ORG_SCOPE in scopes:
+            own = selectors.acting_for(user=request.user, org_id=None)
+            choose_org = own is None  # an organisation's own account acts for itself; a person chooses each time
+            if choose_org and not selectors.organization_choices(user=request.user):
+                return _no_organization(request, client)
+        if not choose_org and "none" not in request.GET.get("prompt", "").split() and selectors.consent_covers(
                 user_id=int(request.user.pk or 0), client=client, scopes=scopes):
             try:
                 uri, _headers, _body, _status = self.create_authorization_response(
@@ -65,6 +71,7 @@ class AuthorizeView(AuthorizationView):
         # Carried to the validator, which opens the sign-on session that gives ID tokens their acr/amr/sid.
         credentials["tongban_amr"] = list(request.session.get(services.AMR_SESSION_KEY) or ["pwd"])
         credentials["tongban_browser_session"] = services.browser_session_digest(request.session.session_key)
+        credentials["tongban_org"] = getattr(request, "tongban_org_id", None)
         return super().create_authorization_response(request, scopes, credentials, allow)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -72,6 +79,8 @@ class AuthorizeView(AuthorizationView):
         scopes = context.get("scopes") or []
         context["scope_items"] = [{"scope": scope, "label": SCOPES.get(scope, scope)} for scope in scopes]
         context["asks_id_number"] = "id_number" in scopes
+        if selectors.ORG_SCOPE in scopes and selectors.acting_for(user=self.request.user, org_id=None) is None:
+            context["org_choices"] = selectors.organization_choices(user=self.request.user)
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -79,12 +88,32 @@ class AuthorizeView(AuthorizationView):
         if "id_number" in scopes and not self.request.POST.get("consent_id_number"):
             scopes.remove("id_number")  # the ID number is shared only when its own box is ticked
         form.cleaned_data["scope"] = " ".join(scopes)
+        if form.cleaned_data.get("allow") and selectors.ORG_SCOPE in scopes \
+                and selectors.acting_for(user=self.request.user, org_id=None) is None:
+            try:
+                org_id = int(self.request.POST.get("organization", ""))
+            except ValueError:
+                org_id = 0
+            if selectors.acting_for(user=self.request.user, org_id=org_id) is None:
+                return render(self.request, self.template_name, {"error": {
+                    "error": _("请选择代表的法人"),
+                    "description": _("请在授权页面选择一个您有权代表的法人后再同意；经办授权可能已被撤销或已过期。")}},
+                    status=400)
+            self.request.tongban_org_id = org_id  # type: ignore[attr-defined]
         if form.cleaned_data.get("allow"):
             client = selectors.client_get(client_id=form.cleaned_data["client_id"])
             if client is not None and set(scopes) <= client.allowed_scope_set():
                 services.consent_grant(user=self.request.user, client=client, scopes=scopes,
                                        id_number_consented="id_number" in scopes)
         return super().form_valid(form)
+
+
+def _no_organization(request: HttpRequest, client: Any) -> HttpResponse:
+    return render(request, "oidc/consent.html", {"error": {
+        "error": _("没有可代表的法人"),
+        "description": _("“%(name)s”需要以法人身份登录。您不是任何法人的法定代表人或有效的经办人："
+                         "请使用法人账号登录，或请法定代表人为您授权。") % {"name": client.name or client.client_id}}},
+        status=403)
 
 
 def discovery(request: HttpRequest) -> HttpResponse:

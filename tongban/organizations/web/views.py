@@ -6,6 +6,7 @@ Server-rendered and usable without JavaScript. Views check input shape and call 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -14,6 +15,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tongban.core.errors import DomainError, NotPermitted
 from tongban.core.http import client_ip
 from tongban.identity.captcha import captcha_check
+from tongban.identity.interface import AMR_SESSION_KEY
 from tongban.organizations import selectors, services
 from tongban.organizations.web.forms import (
     AgentForm,
@@ -92,6 +95,19 @@ def confirmations(request: HttpRequest) -> HttpResponse:
                   {"pending": selectors.organization_pending_for_legal_rep(user=request.user)})
 
 
+def _next(request: HttpRequest) -> str:
+    """Where to go after signing in (e.g. back to a single sign-on request); only paths on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else ""
+
+
+def _signed_in(request: HttpRequest, user: Any, *, amr: list[str]) -> HttpResponse:
+    """Establish the session; ``amr`` (RFC 8176: pwd, swk = proof of a software key) goes into ID tokens."""
+    login(request, user, backend=BACKEND)
+    request.session[AMR_SESSION_KEY] = amr
+    return redirect(_next(request) or "organizations:index")
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -112,9 +128,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 needs_captcha = services.organization_login_needs_captcha(credit_code=data["credit_code"],
                                                                           ip=client_ip(request))
             else:
-                login(request, user, backend=BACKEND)
-                return redirect("organizations:index")
-    return render(request, "organizations/login.html", {"form": form, "needs_captcha": needs_captcha})
+                return _signed_in(request, user, amr=["pwd"])
+    return render(request, "organizations/login.html",
+                  {"form": form, "needs_captcha": needs_captcha, "next": _next(request)})
 
 
 @never_cache
@@ -144,10 +160,9 @@ def login_certificate(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 _error(sign_form, error)
             else:
-                login(request, user, backend=BACKEND)
-                return redirect("organizations:index")
+                return _signed_in(request, user, amr=["swk"])
     return render(request, "organizations/login_certificate.html",
-                  {"code_form": code_form, "sign_form": sign_form, "challenge": challenge})
+                  {"code_form": code_form, "sign_form": sign_form, "challenge": challenge, "next": _next(request)})
 
 
 @never_cache
