@@ -6,8 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tongban.core.crypto import mask_id_number, mask_phone
-from tongban.identity.models import AssuranceLevel, Person
+from tongban.core.crypto import mask_id_number, mask_name, mask_phone
+from tongban.identity.models import (
+    Address,
+    AssuranceLevel,
+    ContactRelation,
+    EmergencyContact,
+    NotifyChannel,
+    Person,
+    TotpDevice,
+)
 
 
 @dataclass(frozen=True)
@@ -25,12 +33,16 @@ class PersonProfile:
     assurance_at: datetime | None
     identity_locked: bool
     assurance_method: str = ""  # how the level was reached (population, face, bankcard, manual_review, window …)
+    totp_enabled: bool = False
+    elder_mode: bool = False
+    notify_channel: str = NotifyChannel.SMS
+    notify_channel_label: str = ""
 
 
 def person_profile(*, user: Any) -> PersonProfile | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    person = Person.objects.select_related("user").filter(user_id=user.pk).first()
+    person = Person.objects.select_related("user").filter(user_id=user.pk, closed_at__isnull=True).first()
     if person is None:
         return None
     return PersonProfile(
@@ -39,7 +51,54 @@ def person_profile(*, user: Any) -> PersonProfile | None:
         phone_masked=mask_phone(person.phone), id_number_masked=mask_id_number(person.id_number or ""),
         assurance_level=person.assurance_level, assurance_label=str(AssuranceLevel(person.assurance_level).label),
         assurance_at=person.assurance_at, identity_locked=person.identity_locked,
-        assurance_method=person.assurance_method)
+        assurance_method=person.assurance_method,
+        totp_enabled=TotpDevice.objects.filter(user_id=person.user_id, confirmed_at__isnull=False).exists(),
+        elder_mode=person.elder_mode, notify_channel=person.notify_channel,
+        notify_channel_label=str(NotifyChannel(person.notify_channel).label))
+
+
+def person_elder_mode(*, user_id: int) -> bool:
+    """Whether the person asked for 长辈模式 by default (applied at sign-in)."""
+    return bool(Person.objects.filter(user_id=user_id).values_list("elder_mode", flat=True).first())
+
+
+def _mask_detail(detail: str) -> str:
+    """A street address on screen: the first few characters, the rest hidden."""
+    text = detail.strip()
+    keep = 6 if len(text) > 8 else max(len(text) // 2, 1)
+    return text[:keep] + "*" * min(max(len(text) - keep, 1), 8)
+
+
+@dataclass(frozen=True)
+class AddressRow:
+    id: int
+    label: str
+    region_code: str
+    detail_masked: str
+    is_default: bool
+
+
+def address_list_for_person(*, user: Any) -> list[AddressRow]:
+    """The person's own addresses, the detail masked."""
+    return [AddressRow(id=a.pk, label=a.label, region_code=a.region_code, detail_masked=_mask_detail(a.detail),
+                       is_default=a.is_default)
+            for a in Address.objects.filter(person__user_id=getattr(user, "pk", None))]
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    id: int
+    name_masked: str
+    phone_masked: str
+    relation: str
+    relation_label: str
+
+
+def contact_list_for_person(*, user: Any) -> list[ContactRow]:
+    """The person's own emergency contacts, masked."""
+    return [ContactRow(id=c.pk, name_masked=mask_name(c.name), phone_masked=mask_phone(c.phone),
+                       relation=c.relation, relation_label=str(ContactRelation(c.relation).label))
+            for c in EmergencyContact.objects.filter(person__user_id=getattr(user, "pk", None))]
 
 
 def user_assurance_level(*, user: Any) -> int:

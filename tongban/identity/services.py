@@ -5,9 +5,11 @@ Messages never reveal whether an account exists. Every authentication event goes
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -16,8 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.core.audit import Actor, AuditOutcome, Target, atomic_service, audit_record
-from tongban.core.crypto import blind_index
-from tongban.core.errors import Conflict, DomainError, ValidationFailed
+from tongban.core.crypto import blind_index, mask_phone
+from tongban.core.errors import Conflict, DomainError, Issue, NotPermitted, ValidationFailed
+from tongban.identity.hooks import closure_actions_run, closure_blockers
+from tongban.identity.methods import AMR_FACE, AMR_OTP, AMR_PWD, AMR_SMS
 from tongban.identity.models import (
     AccountKind,
     AssuranceEvent,
@@ -25,16 +29,19 @@ from tongban.identity.models import (
     AuthFailure,
     CodePurpose,
     Person,
+    TotpDevice,
     User,
     UserSession,
     VerificationCode,
 )
 from tongban.identity.passwords import password_validate
+from tongban.identity.qrlogin import qr_ticket_consume
 from tongban.identity.sessions import session_key_digest
-from tongban.identity.totp import totp_verify
+from tongban.identity.totp import totp_has_device, totp_verify
 from tongban.identity.validators import validate_id_number, validate_mobile, validate_person_name, validate_username
 from tongban.notifications.services import sms_send
 
+log = logging.getLogger(__name__)
 CODE_TTL = timedelta(minutes=5)
 CODE_RESEND_AFTER = timedelta(seconds=60)
 CODE_MAX_PER_PHONE_PER_DAY = 10
@@ -58,6 +65,35 @@ class TooManyRequests(DomainError):
 class AuthenticationFailed(DomainError):
     code = "authentication_failed"
     http_status = 401
+
+
+TOTP_FAILURE = "动态口令不正确或已使用过，请输入验证器应用上最新的6位数字。连续输错5次，账号将被锁定15分钟。"
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """A sign-in that passed its first factor and waits for the TOTP code (kept in the browser session)."""
+
+    user_id: int
+    amr: tuple[str, ...]
+
+    def as_session(self) -> dict[str, Any]:
+        return {"uid": self.user_id, "amr": list(self.amr)}
+
+    @classmethod
+    def from_session(cls, data: dict[str, Any]) -> PendingLogin:
+        return cls(user_id=int(data["uid"]), amr=tuple(str(m) for m in data["amr"]))
+
+
+class SecondFactorRequired(DomainError):
+    """The password or SMS code was right, and the person also asks for a TOTP code (optional for citizens)."""
+
+    code = "second_factor_required"
+    http_status = 401
+
+    def __init__(self, pending: PendingLogin) -> None:
+        super().__init__(_("请输入验证器应用上的动态口令。"))
+        self.pending = pending
 
 
 def phone_index(phone: str) -> str:
@@ -205,7 +241,13 @@ def login_needs_captcha(*, identifier: str, ip: str | None) -> bool:
 GENERIC_FAILURE = "账号或密码不正确。连续输错5次，账号将被锁定15分钟。"
 
 
-def _fail(*, index: str, user: User | None, ip: str | None, reason: str) -> AuthenticationFailed:
+def _ip_throttled(ip: str | None) -> bool:
+    return bool(ip) and AuthFailure.objects.filter(
+        ip=ip, occurred_at__gte=timezone.now() - IP_FAILURE_WINDOW).count() >= IP_MAX_FAILURES
+
+
+def _fail(*, index: str, user: User | None, ip: str | None, reason: str,
+          message: str = GENERIC_FAILURE) -> AuthenticationFailed:
     with transaction.atomic():
         AuthFailure.objects.create(ip=ip, identifier_index=index)
         detail: dict[str, Any] = {"reason": reason}
@@ -223,7 +265,7 @@ def _fail(*, index: str, user: User | None, ip: str | None, reason: str) -> Auth
         audit_record(action="identity.login", actor=_person_actor(user) if user else Actor(kind="anonymous"),
                      target=Target(type="identity.user", id=str(user.pk) if user else ""),
                      outcome=AuditOutcome.FAILURE, detail=detail)
-    return AuthenticationFailed(_(GENERIC_FAILURE))
+    return AuthenticationFailed(_(message))
 
 
 def account_find(*, identifier: str) -> User | None:
@@ -232,9 +274,12 @@ def account_find(*, identifier: str) -> User | None:
 
 
 def login_with_password(*, identifier: str, password: str, ip: str | None, kind: str | None = None) -> User:
-    """Sign in with a username, mobile number or ID number and a password; ``kind`` limits the account kind."""
-    if ip and AuthFailure.objects.filter(ip=ip, occurred_at__gte=timezone.now() - IP_FAILURE_WINDOW).count() \
-            >= IP_MAX_FAILURES:
+    """Sign in with a username, mobile number or ID number and a password; ``kind`` limits the account kind.
+
+    A person who enabled TOTP gets :class:`SecondFactorRequired` instead of the account: the caller keeps the
+    pending sign-in and completes it with :func:`login_second_factor`.
+    """
+    if _ip_throttled(ip):
         raise TooManyRequests(_("登录尝试过于频繁，请15分钟后再试。"), code="login_ip_limit")
     index, user = _resolve_identifier(identifier)
     if user is None or not user.is_active or (kind is not None and user.kind != kind):
@@ -245,6 +290,7 @@ def login_with_password(*, identifier: str, password: str, ip: str | None, kind:
         raise _fail(index=index, user=None, ip=ip, reason="locked")
     if not user.check_password(password):  # also upgrades an older hash on success
         raise _fail(index=index, user=user, ip=ip, reason="password")
+    _second_factor_check(user, first_method=AMR_PWD)
     return _succeed(user, method="password")
 
 
@@ -255,7 +301,35 @@ def login_with_sms(*, phone: str, sms_code: str, ip: str | None) -> User:
     person = Person.objects.select_related("user").filter(phone_index=phone_index(phone)).first()
     if person is None or not person.user.is_active:
         raise AuthenticationFailed(_("该手机号尚未注册，请先注册。"), code="not_registered")
+    _second_factor_check(person.user, first_method=AMR_SMS)
     return _succeed(person.user, method="sms")
+
+
+def _second_factor_check(user: User, *, first_method: str) -> None:
+    """Stop after the first factor when the account has a TOTP device (the failure counter is not reset yet)."""
+    if not totp_has_device(user=user):
+        return
+    audit_record(action="identity.login.first_factor", actor=_person_actor(user),
+                 target=Target(type="identity.user", id=str(user.pk)), detail={"method": first_method})
+    raise SecondFactorRequired(PendingLogin(user_id=user.pk, amr=(first_method,)))
+
+
+def login_second_factor(*, pending: PendingLogin, code: str, ip: str | None) -> User:
+    """Complete a sign-in that passed its first factor: the TOTP code (动态口令), once per time step.
+
+    A wrong code counts towards the same lock as a wrong password (5 failures → 15 minutes).
+    """
+    if _ip_throttled(ip):
+        raise TooManyRequests(_("登录尝试过于频繁，请15分钟后再试。"), code="login_ip_limit")
+    user = User.objects.filter(pk=pending.user_id, is_active=True).first()
+    index = blind_index(str(pending.user_id), context="identity.totp_login")
+    if user is None:
+        raise _fail(index=index, user=None, ip=ip, reason="unknown", message=TOTP_FAILURE)
+    if user.locked_until and user.locked_until > timezone.now():
+        raise _fail(index=index, user=None, ip=ip, reason="locked", message=TOTP_FAILURE)
+    if not totp_verify(user=user, code=code):
+        raise _fail(index=index, user=user, ip=ip, reason="totp", message=TOTP_FAILURE)
+    return _succeed(user, method="+".join([*pending.amr, AMR_OTP]))
 
 
 def _succeed(user: User, *, method: str) -> User:
@@ -382,15 +456,227 @@ def person_password_change(
     if not user.check_password(current_password):
         raise _fail(index=blind_index(str(user.pk), context="identity.password_change"), user=user, ip=ip,
                     reason="reauth")
+    person_password_set(user=user, new_password=new_password, keep_session_key=keep_session_key)
+
+
+def person_password_set(*, user: User, new_password: str, keep_session_key: str | None = None) -> None:
+    """Set a new password for a person who re-authenticated just now (the caller checks that); every other
+    session ends."""
     person = Person.objects.filter(user_id=user.pk).first()
     password_validate(new_password, username=user.get_username() if user.username_is_custom else "",
                       phone=person.phone if person else "", id_number=(person.id_number or "") if person else "")
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        others = UserSession.objects.filter(user=user, ended_at__isnull=True)
-        if keep_session_key:
-            others = others.exclude(session_key=session_key_digest(keep_session_key))
-        others.update(ended_at=timezone.now())
+        _end_sessions(user_id=user.pk, keep_session_key=keep_session_key)
         audit_record(action="identity.password.change", actor=_person_actor(user),
                      target=Target(type="identity.user", id=str(user.pk)))
+
+
+def _end_sessions(*, user_id: int, keep_session_key: str | None) -> int:
+    """End the person's tracked sessions except ``keep_session_key`` (they are signed out on their next request)."""
+    others = UserSession.objects.filter(user_id=user_id, ended_at__isnull=True)
+    if keep_session_key:
+        others = others.exclude(session_key=session_key_digest(keep_session_key))
+    return others.update(ended_at=timezone.now())
+
+
+def _person_of(user: User) -> Person:
+    person = Person.objects.select_related("user").filter(user_id=user.pk, closed_at__isnull=True).first()
+    if person is None or not user.is_active:
+        raise NotPermitted(_("这里只面向个人（自然人）账号。"), code="not_a_person")
+    return person
+
+
+# ------------------------------------------------------------------ re-authentication (身份确认)
+
+
+def person_reauthenticate_password(*, user: User, password: str, ip: str | None) -> None:
+    """Re-authentication before a sensitive change: the current password. A wrong one counts towards the lock."""
+    index = blind_index(str(user.pk), context="identity.reauth")
+    if _ip_throttled(ip):
+        raise TooManyRequests(_("尝试过于频繁，请15分钟后再试。"), code="login_ip_limit")
+    fresh = User.objects.get(pk=user.pk)
+    if fresh.locked_until and fresh.locked_until > timezone.now():
+        raise AuthenticationFailed(_("密码输错次数过多，账号已暂时锁定，请15分钟后再试。"), code="account_locked")
+    if not fresh.check_password(password):
+        raise _fail(index=index, user=fresh, ip=ip, reason="reauth",
+                    message="密码不正确。连续输错5次，账号将被锁定15分钟。")
+    audit_record(action="identity.reauth", actor=_person_actor(user),
+                 target=Target(type="identity.user", id=str(user.pk)), detail={"method": AMR_PWD})
+
+
+def reauth_code_send(*, user: User, ip: str | None) -> None:
+    """An SMS code to the person's current mobile number, for re-authentication."""
+    person = _person_of(user)
+    sms_code_send(phone=person.phone, purpose=CodePurpose.REAUTH, ip=ip)
+
+
+def person_reauthenticate_sms(*, user: User, sms_code: str) -> None:
+    """Re-authentication with the SMS code sent to the current mobile number."""
+    person = _person_of(user)
+    sms_code_consume(phone=person.phone, purpose=CodePurpose.REAUTH, code=sms_code)
+    audit_record(action="identity.reauth", actor=_person_actor(user),
+                 target=Target(type="identity.user", id=str(user.pk)), detail={"method": AMR_SMS})
+
+
+# ------------------------------------------------------------------ change of mobile number (更换手机号)
+
+
+def phone_change_code_send(*, user: User, new_phone: str, ip: str | None) -> None:
+    """Step 1: an SMS code to the NEW number. Whether it is registered is told only after the code is checked."""
+    person = _person_of(user)
+    new_phone = validate_mobile(new_phone, field="new_phone")
+    if phone_index(new_phone) == person.phone_index:
+        raise ValidationFailed(_("新手机号与当前手机号相同。"), code="phone_same",
+                               issues=[Issue("phone_same", _("新手机号与当前手机号相同。"), "new_phone")])
+    sms_code_send(phone=new_phone, purpose=CodePurpose.CHANGE_PHONE, ip=ip)
+
+
+def _notify_old_phone(phone: str, new_masked: str) -> None:
+    try:
+        sms_send(phone=phone, purpose=CodePurpose.CHANGE_PHONE, text=_(
+            "【通办】您的通办账号绑定的手机号已更换为%(p)s。如非本人操作，请立即拨打12345或到政务服务窗口处理。")
+            % {"p": new_masked})
+    except Exception:  # the change stands; the notice is best effort and logged
+        log.warning("old-number notice for a phone change was not sent", exc_info=True)
+
+
+def person_phone_change(*, user: User, new_phone: str, sms_code: str, keep_session_key: str | None) -> None:
+    """Step 2 (after re-authentication): the code sent to the new number; the encrypted number and its blind index
+    change together, the old number is told by SMS and every other session ends."""
+    new_phone = validate_mobile(new_phone, field="new_phone")
+    sms_code_consume(phone=new_phone, purpose=CodePurpose.CHANGE_PHONE, code=sms_code)
+    index = phone_index(new_phone)
+    taken = Conflict(_("该手机号已绑定其他账号，不能再绑定。如该号码确属本人，请先用它登录并注销或更换号码，"
+                       "或携带身份证到政务服务窗口办理。"), code="phone_taken")
+    try:
+        with transaction.atomic():
+            person = Person.objects.select_for_update().select_related("user").get(
+                user_id=user.pk, closed_at__isnull=True)
+            if Person.objects.filter(phone_index=index).exclude(pk=person.pk).exists():
+                raise taken
+            old_phone = person.phone
+            person.phone, person.phone_index = new_phone, index
+            person.save(update_fields=["phone", "phone_index"])
+            ended = _end_sessions(user_id=user.pk, keep_session_key=keep_session_key)
+            audit_record(action="identity.phone.change", actor=_person_actor(user),
+                         target=Target(type="identity.user", id=str(user.pk)),
+                         detail={"old": mask_phone(old_phone), "new": mask_phone(new_phone), "sessions_ended": ended})
+            transaction.on_commit(lambda: _notify_old_phone(old_phone, mask_phone(new_phone)))
+    except IntegrityError:  # two accounts racing for the same new number: one wins
+        raise taken from None
+
+
+# ------------------------------------------------------------------ face login (刷脸登录)
+
+
+FACE_FAILURE = ("刷脸登录未通过。请确认手机号或身份证号填写正确、本人已完成实名认证，并在光线充足处正对镜头重新拍照；"
+                "也可以改用密码或短信验证码登录。连续失败5次，账号将被锁定15分钟。")
+
+
+@dataclass(frozen=True)
+class FaceLoginCandidate:
+    """Who a face login claims to be: the verified name and ID number to compare the photo with. Never shown."""
+
+    index: str
+    user_id: int
+    name: str
+    id_number: str
+
+
+def login_face_begin(*, identifier: str, ip: str | None) -> FaceLoginCandidate:
+    """刷脸登录, step 1: the account by mobile or ID number; only verified persons (level ≥ 2) can use it.
+
+    Refusals look the same whether or not the account exists, and count like wrong passwords.
+    """
+    if _ip_throttled(ip):
+        raise TooManyRequests(_("登录尝试过于频繁，请15分钟后再试。"), code="login_ip_limit")
+    raw = (identifier or "").strip()
+    if not (_looks_like(validate_mobile, raw) or _looks_like(validate_id_number, raw)):
+        message = _("请填写手机号或身份证号。")
+        raise ValidationFailed(message, code="identifier_invalid", issues=[Issue("identifier_invalid", message,
+                                                                                  "identifier")])
+    index, user = _resolve_identifier(raw)
+    if user is None or not user.is_active or user.kind != AccountKind.PERSON:
+        raise _fail(index=index, user=None, ip=ip, reason="unknown", message=FACE_FAILURE)
+    if user.locked_until and user.locked_until > timezone.now():
+        raise _fail(index=index, user=None, ip=ip, reason="locked", message=FACE_FAILURE)
+    person = Person.objects.filter(user_id=user.pk).first()
+    if (person is None or person.assurance_level < AssuranceLevel.ID_CHECKED or not person.identity_locked
+            or not person.id_number):
+        raise _fail(index=index, user=user, ip=ip, reason="not_verified", message=FACE_FAILURE)
+    return FaceLoginCandidate(index=index, user_id=user.pk, name=person.name, id_number=person.id_number)
+
+
+def _looks_like(check: Any, raw: str) -> bool:
+    try:
+        check(raw)
+    except ValidationFailed:
+        return False
+    return True
+
+
+def login_face_finish(*, candidate: FaceLoginCandidate, matched: bool | None, ip: str | None) -> User:
+    """刷脸登录, step 2: the face provider's answer. ``None`` (provider unavailable) is refused without counting."""
+    user = User.objects.get(pk=candidate.user_id)
+    if matched is None:
+        audit_record(action="identity.login", actor=_person_actor(user), outcome=AuditOutcome.FAILURE,
+                     target=Target(type="identity.user", id=str(user.pk)),
+                     detail={"reason": "provider_unavailable", "method": AMR_FACE})
+        raise AuthenticationFailed(_(FACE_FAILURE), code="face_unavailable")
+    if not matched:
+        raise _fail(index=candidate.index, user=user, ip=ip, reason="face", message=FACE_FAILURE)
+    return _succeed(user, method="face")
+
+
+# ------------------------------------------------------------------ QR login (扫码登录)
+
+
+def login_with_qr(*, ticket: str, browser_session_key: str | None, ip: str | None) -> User:
+    """The PC browser completes a QR login its owner confirmed on a signed-in phone (ticket used once)."""
+    user_id = qr_ticket_consume(ticket=ticket, browser_session_key=browser_session_key)
+    user = User.objects.filter(pk=user_id, is_active=True, kind=AccountKind.PERSON).first()
+    if user is None:
+        raise AuthenticationFailed(_("扫码登录未完成，请刷新二维码重新扫码。"), code="qr_invalid")
+    return _succeed(user, method="qr")
+
+
+# ------------------------------------------------------------------ closing the account (注销账号)
+
+
+# How long the personal data of a closed account stays (encrypted) before it is deleted: docs/adr/0010.
+CLOSED_ACCOUNT_RETENTION = timedelta(days=3 * 365)
+
+
+def person_close_blockers(*, user: User) -> list[str]:
+    """Why the account cannot be closed now (from other apps' hooks, e.g. an active legal representative)."""
+    return closure_blockers(user.pk)
+
+
+@atomic_service
+def person_account_close(*, user: User) -> datetime:
+    """注销: after re-authentication and an explicit confirmation. The account is disabled, every session ends,
+    other apps run their closing actions (OIDC tokens revoked), the phone and ID blind indexes are released so the
+    number can register again, and the personal fields stay encrypted until the returned date."""
+    person = Person.objects.select_for_update().select_related("user").filter(
+        user_id=user.pk, closed_at__isnull=True).first()
+    if person is None:
+        raise NotPermitted(_("这里只面向个人（自然人）账号。"), code="not_a_person")
+    reasons = closure_blockers(user.pk)
+    if reasons:
+        raise Conflict(_("暂时不能注销账号：") + "；".join(reasons), code="closure_blocked",
+                       issues=[Issue("closure_blocked", reason) for reason in reasons])
+    now = timezone.now()
+    person.closed_at, person.retain_until = now, now + CLOSED_ACCOUNT_RETENTION
+    person.phone_index, person.id_number_index = None, None
+    person.save(update_fields=["closed_at", "retain_until", "phone_index", "id_number_index"])
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    TotpDevice.objects.filter(user_id=user.pk).delete()
+    ended = _end_sessions(user_id=user.pk, keep_session_key=None)
+    actions = closure_actions_run(user.pk)
+    audit_record(action="identity.person.close", actor=_person_actor(user),
+                 target=Target(type="identity.user", id=str(user.pk)),
+                 detail={"retain_until": person.retain_until.isoformat(), "sessions_ended": ended,
+                         "hooks": actions})
+    return person.retain_until

@@ -23,16 +23,37 @@ def totp_has_device(*, user: Any) -> bool:
 
 
 @transaction.atomic
-def totp_enroll_start(*, user: Any, secret: str | None = None) -> tuple[str, str]:
-    """A new, unconfirmed secret for ``user`` (replacing an unconfirmed one). Returns (secret, otpauth URI)."""
+def totp_enroll_start(*, user: Any, secret: str | None = None, label: str = "") -> tuple[str, str]:
+    """A new, unconfirmed secret for ``user`` (replacing an unconfirmed one). Returns (secret, otpauth URI);
+    ``label`` names the account in the authenticator app (default: the username)."""
     device = TotpDevice.objects.select_for_update().filter(user_id=user.pk).first()
     if device is not None and device.confirmed_at is not None:
         raise ValidationFailed(_("已启用动态口令。"), code="totp_already_enrolled")
     secret = secret or pyotp.random_base32()
     TotpDevice.objects.update_or_create(user_id=user.pk, defaults={"secret": secret, "confirmed_at": None,
                                                                    "last_step": 0})
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name=ISSUER)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=label or user.get_username(), issuer_name=ISSUER)
     return secret, uri
+
+
+def totp_enrollment(*, user: Any, label: str = "") -> tuple[str, str]:
+    """The unconfirmed secret being enrolled (a new one when there is none), so that reloading the enrolment page
+    keeps showing the same QR code. Returns (secret, otpauth URI)."""
+    device = TotpDevice.objects.filter(user_id=user.pk, confirmed_at__isnull=True).first()
+    if device is None:
+        return totp_enroll_start(user=user, label=label)
+    return device.secret, pyotp.TOTP(device.secret).provisioning_uri(name=label or user.get_username(),
+                                                                     issuer_name=ISSUER)
+
+
+@transaction.atomic
+def totp_disable(*, user: Any) -> bool:
+    """Remove the person's TOTP device (the caller checked a fresh re-authentication). False when there was none."""
+    deleted, _rows = TotpDevice.objects.filter(user_id=user.pk).delete()
+    if deleted:
+        audit_record(action="identity.totp.disable", actor=actor_from_user(user),
+                     target=Target(type="identity.user", id=str(user.pk)))
+    return bool(deleted)
 
 
 def totp_qr_svg(uri: str) -> str:

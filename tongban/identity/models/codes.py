@@ -10,6 +10,8 @@ class CodePurpose(models.TextChoices):
     REGISTER = "register", _("注册")
     LOGIN = "login", _("登录")
     RESET_PASSWORD = "reset", _("找回密码")
+    REAUTH = "reauth", _("身份确认")
+    CHANGE_PHONE = "change_phone", _("更换手机号")
 
 
 class VerificationCode(models.Model):
