@@ -50,6 +50,12 @@ def picture(kind: str = "PNG", size: tuple[int, int] = (80, 60), plain: bool = F
     return buffer.getvalue()
 
 
+def same_pixels(data: bytes, other: bytes) -> bool:
+    """The two encoded images show the same picture (stored photos are re-encoded without metadata)."""
+    with Image.open(io.BytesIO(data)) as a, Image.open(io.BytesIO(other)) as b:
+        return a.size == b.size and a.convert("RGB").tobytes() == b.convert("RGB").tobytes()
+
+
 def upload(data: bytes | None = None, name: str = "photo.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, picture() if data is None else data, content_type=content_type)
 

@@ -1,5 +1,6 @@
 """Reads of real-name verification. Person-facing reads are scoped to the acting account; staff reads need a
-:class:`~tongban.realname.reviewers.Reviewer` (platform-wide queue for now, see :mod:`tongban.realname.reviewers`)."""
+:class:`~tongban.realname.reviewers.Reviewer` and are limited to the requests routed to the reviewer's region
+subtree (see :mod:`tongban.realname.reviewers`)."""
 
 from __future__ import annotations
 
@@ -82,27 +83,27 @@ def correction_request_pending_exists(*, user_id: int) -> bool:
 
 def manual_review_list_for_reviewer(*, reviewer: Reviewer, status: str = ReviewStatus.PENDING) \
         -> QuerySet[ManualReview]:
-    """The queue, oldest first. Platform-wide: every reviewer sees every request (see reviewers.py)."""
-    qs = ManualReview.objects.all()
+    """The queue of the reviewer's region subtree, oldest first."""
+    qs = ManualReview.objects.filter(reviewer.scope.region_filter("region_code"))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "pk")
 
 
 def manual_review_get_for_reviewer(*, reviewer: Reviewer, review_id: int) -> ManualReview | None:
-    return ManualReview.objects.filter(pk=review_id).first()
+    return ManualReview.objects.filter(reviewer.scope.region_filter("region_code"), pk=review_id).first()
 
 
 def correction_request_list_for_reviewer(*, reviewer: Reviewer, status: str = ReviewStatus.PENDING) \
         -> QuerySet[CorrectionRequest]:
-    qs = CorrectionRequest.objects.all()
+    qs = CorrectionRequest.objects.filter(reviewer.scope.region_filter("region_code"))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "pk")
 
 
 def correction_request_get_for_reviewer(*, reviewer: Reviewer, request_id: int) -> CorrectionRequest | None:
-    return CorrectionRequest.objects.filter(pk=request_id).first()
+    return CorrectionRequest.objects.filter(reviewer.scope.region_filter("region_code"), pk=request_id).first()
 
 
 __all__ = [

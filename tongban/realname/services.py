@@ -19,8 +19,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.core.audit import Actor, AuditOutcome, Target, actor_from_user, atomic_service, audit_record, denial
+from tongban.core.audit import (
+    Actor,
+    AuditOutcome,
+    Target,
+    actor_from_user,
+    atomic_service,
+    audit_record,
+    concealed_denial,
+    denial,
+)
 from tongban.core.errors import Conflict, DomainError, Issue, NotFound, NotPermitted, ValidationFailed
+from tongban.directory.selectors import region_route_code
 from tongban.identity import selectors as identity_selectors
 from tongban.identity import services as identity_services
 from tongban.identity.interface import AssuranceLevel
@@ -47,6 +57,7 @@ from tongban.realname.storage import (
     Upload,
     content_type_of,
     image_check,
+    image_strip_metadata,
     sealed_delete,
     sealed_read,
     sealed_save,
@@ -54,6 +65,7 @@ from tongban.realname.storage import (
 from tongban.realname.workflow import APPROVE, REJECT, next_status
 
 log = logging.getLogger(__name__)
+ReviewedRequest = TypeVar("ReviewedRequest", ManualReview, CorrectionRequest)
 
 LEVEL_FOR: dict[str, int] = {
     VerificationMethod.POPULATION: AssuranceLevel.ID_CHECKED,
@@ -282,19 +294,47 @@ def _require_reviewer(user: Any, *, action: str, target: Target | None) -> Revie
     return reviewer
 
 
+_REVIEWED_MODELS: dict[str, type[ManualReview] | type[CorrectionRequest]] = {
+    "realname.manual_review": ManualReview, "realname.correction": CorrectionRequest}
+
+
+def _out_of_scope(reviewer: Reviewer, *, action: str, target: Target) -> DomainError:
+    """A request outside the reviewer's region (or missing): audited, and answered like a missing one (404)."""
+    return concealed_denial(action=action, actor=_reviewer_actor(reviewer), target=target,
+                            message=_("没有找到这份申请。"))
+
+
+def _in_scope(model: type[ReviewedRequest], pk: int, reviewer: Reviewer, *, action: str, target: Target,
+              lock: bool = False) -> ReviewedRequest:
+    """The request if it is routed to the reviewer's region subtree; otherwise an audited 404."""
+    qs = model.objects.filter(reviewer.scope.region_filter("region_code"), pk=pk)
+    row = (qs.select_for_update() if lock else qs).first()
+    if row is None:
+        raise _out_of_scope(reviewer, action=action, target=target)
+    return row
+
+
 @atomic_service
 def reviewer_authorize(*, user: Any, action: str, target_type: str = "", target_id: str = "") -> Reviewer:
-    """The acting reviewer for a staff page; a refusal is audited (``denied``)."""
+    """The acting reviewer for a staff page; a refusal is audited (``denied``). With a request as target, the
+    request must lie in the reviewer's region (else an audited 404, see :func:`_in_scope`)."""
     target = Target(type=target_type, id=target_id) if target_type else None
-    return _require_reviewer(user, action=action, target=target)
+    reviewer = _require_reviewer(user, action=action, target=target)
+    model = _REVIEWED_MODELS.get(target_type)
+    if model is not None and target is not None:
+        if not target_id.isdigit():
+            raise _out_of_scope(reviewer, action=action, target=target)
+        _in_scope(model, int(target_id), reviewer, action=action, target=target)
+    return reviewer
 
 
 def _images(uploads: list[tuple[Upload | None, str, str]]) -> list[CheckedImage]:
+    """Checked photos, re-encoded without EXIF (GPS position, camera, time) or other metadata before sealing."""
     checked: list[CheckedImage] = []
     issues: list[Issue] = []
     for upload, field, label in uploads:
         try:
-            checked.append(image_check(upload, field=field, label=label))
+            checked.append(image_strip_metadata(image_check(upload, field=field, label=label), label=label))
         except ValidationFailed as error:
             issues.append(Issue(code=error.code, message=error.message, field=field))
     if issues:
@@ -379,7 +419,8 @@ def manual_review_submit(*, user: Any, name: str, id_number: str, id_front: Uplo
                 DAILY_LIMITS[VerificationMethod.MANUAL_REVIEW]:
             raise TooManyAttempts(_limit_message(VerificationMethod.MANUAL_REVIEW), code="daily_limit")
         review = ManualReview.objects.create(user_id=user.pk, name=name, id_number=id_number, id_front=names[0],
-                                             id_back=names[1], handheld=names[2])
+                                             id_back=names[1], handheld=names[2],
+                                             region_code=region_route_code(code=id_number[:6]))
         audit_record(action="realname.manual_review.submit", actor=actor_from_user(user),
                      target=Target(type="realname.manual_review", id=str(review.pk)))
         return review.pk
@@ -387,15 +428,10 @@ def manual_review_submit(*, user: Any, name: str, id_number: str, id_front: Uplo
     return _save_sealed(images, create)
 
 
-ReviewedRequest = TypeVar("ReviewedRequest", ManualReview, CorrectionRequest)
-
-
-def _locked(model: type[ReviewedRequest], pk: int) -> ReviewedRequest:
-    """The request row, locked for the decision, or NotFound."""
-    row = model.objects.select_for_update().filter(pk=pk).first()
-    if row is None:
-        raise NotFound(_("没有找到这份申请。"))
-    return row
+def _locked(model: type[ReviewedRequest], pk: int, reviewer: Reviewer, *, action: str,
+            target: Target) -> ReviewedRequest:
+    """The request row, locked for the decision, if it lies in the reviewer's region; else an audited 404."""
+    return _in_scope(model, pk, reviewer, action=action, target=target, lock=True)
 
 
 @atomic_service
@@ -403,7 +439,7 @@ def manual_review_approve(*, user: Any, review_id: int) -> None:
     """Approve: the person becomes STRONG (method ``manual_review``) and is told by SMS."""
     target = Target(type="realname.manual_review", id=str(review_id))
     reviewer = _require_reviewer(user, action="realname.manual_review.approve", target=target)
-    review = _locked(ManualReview, review_id)
+    review = _locked(ManualReview, review_id, reviewer, action="realname.manual_review.approve", target=target)
     level = LEVEL_FOR[VerificationMethod.MANUAL_REVIEW]
     _decide(review, action=APPROVE, reviewer=reviewer, text=_(
         "【通办】您提交的实名认证人工审核已通过，实名等级已提升为“%(l)s”。") % {"l": AssuranceLevel(level).label})
@@ -426,7 +462,7 @@ def manual_review_reject(*, user: Any, review_id: int, reason: str) -> None:
     target = Target(type="realname.manual_review", id=str(review_id))
     reviewer = _require_reviewer(user, action="realname.manual_review.reject", target=target)
     reason = _reason(reason)
-    review = _locked(ManualReview, review_id)
+    review = _locked(ManualReview, review_id, reviewer, action="realname.manual_review.reject", target=target)
     _decide(review, action=REJECT, reviewer=reviewer, reject_reason=reason, text=_(
         "【通办】您提交的实名认证人工审核未通过，原因：%(r)s。您可以重新提交，或选择其他核验方式。") % {"r": reason})
     VerificationAttempt.objects.create(user_id=review.user_id, method=VerificationMethod.MANUAL_REVIEW,
@@ -446,8 +482,8 @@ def manual_review_image_read(*, user: Any, review_id: int, kind: str) -> Checked
     """One uploaded photo, decrypted, for a reviewer; every view is audited."""
     target = Target(type="realname.manual_review", id=str(review_id))
     reviewer = _require_reviewer(user, action="realname.manual_review.image_view", target=target)
-    review = ManualReview.objects.filter(pk=review_id).first()
-    if review is None or kind not in MANUAL_REVIEW_IMAGES:
+    review = _in_scope(ManualReview, review_id, reviewer, action="realname.manual_review.image_view", target=target)
+    if kind not in MANUAL_REVIEW_IMAGES:
         raise NotFound(_("没有找到这张照片。"))
     data = sealed_read(getattr(review, MANUAL_REVIEW_IMAGES[kind]))
     audit_record(action="realname.manual_review.image_view", actor=_reviewer_actor(reviewer), target=target,
@@ -459,7 +495,11 @@ def manual_review_image_read(*, user: Any, review_id: int, kind: str) -> Checked
 
 
 def correction_request_submit(*, user: Any, name: str, id_number: str, reason: str, evidence: Upload | None) -> int:
-    """A verified person asks staff to replace the locked name and ID number."""
+    """A verified person asks staff to replace the locked name and ID number.
+
+    Routed to the reviewers of the 户籍 region of the verified (locked) ID number: that one was checked against
+    the registry, the requested one not yet.
+    """
     profile = _person(user)
     locked = identity_selectors.person_verified_identity(user_id=profile.user_id)
     if locked is None:
@@ -476,7 +516,7 @@ def correction_request_submit(*, user: Any, name: str, id_number: str, reason: s
         if CorrectionRequest.objects.filter(user_id=user.pk, status=ReviewStatus.PENDING).exists():
             raise Conflict(_("您已有一份纠错申请正在审核，请等待结果。"), code="correction_pending")
         request = CorrectionRequest.objects.create(user_id=user.pk, name=name, id_number=id_number, reason=reason,
-                                                   evidence=names[0])
+                                                   evidence=names[0], region_code=region_route_code(code=locked[1][:6]))
         audit_record(action="realname.correction.submit", actor=actor_from_user(user),
                      target=Target(type="realname.correction", id=str(request.pk)))
         return request.pk
@@ -489,7 +529,7 @@ def correction_request_approve(*, user: Any, request_id: int) -> None:
     """Approve: the verified identity is replaced (audited by the identity app too) and the person is told."""
     target = Target(type="realname.correction", id=str(request_id))
     reviewer = _require_reviewer(user, action="realname.correction.approve", target=target)
-    request = _locked(CorrectionRequest, request_id)
+    request = _locked(CorrectionRequest, request_id, reviewer, action="realname.correction.approve", target=target)
     _decide(request, action=APPROVE, reviewer=reviewer,
             text=_("【通办】您的身份信息纠错申请已通过，姓名和身份证号已按申请更正。"))
     identity_services.person_identity_correct(user_id=request.user_id, name=request.name,
@@ -505,7 +545,7 @@ def correction_request_reject(*, user: Any, request_id: int, reason: str) -> Non
     target = Target(type="realname.correction", id=str(request_id))
     reviewer = _require_reviewer(user, action="realname.correction.reject", target=target)
     reason = _reason(reason)
-    request = _locked(CorrectionRequest, request_id)
+    request = _locked(CorrectionRequest, request_id, reviewer, action="realname.correction.reject", target=target)
     _decide(request, action=REJECT, reviewer=reviewer, reject_reason=reason,
             text=_("【通办】您的身份信息纠错申请未通过，原因：%(r)s。") % {"r": reason})
     audit_record(action="realname.correction.reject", actor=_reviewer_actor(reviewer), target=target,
@@ -517,9 +557,8 @@ def correction_request_reject(*, user: Any, request_id: int, reason: str) -> Non
 def correction_request_image_read(*, user: Any, request_id: int) -> CheckedImage:
     target = Target(type="realname.correction", id=str(request_id))
     reviewer = _require_reviewer(user, action="realname.correction.image_view", target=target)
-    request = CorrectionRequest.objects.filter(pk=request_id).first()
-    if request is None:
-        raise NotFound(_("没有找到这张照片。"))
+    request = _in_scope(CorrectionRequest, request_id, reviewer, action="realname.correction.image_view",
+                        target=target)
     data = sealed_read(request.evidence)
     audit_record(action="realname.correction.image_view", actor=_reviewer_actor(reviewer), target=target)
     return CheckedImage(data=data, content_type=content_type_of(data))
@@ -530,6 +569,10 @@ def reviewed_identity_view(*, user: Any, kind: str, request_id: int) -> Reviewer
     """Record that a reviewer opened a request's detail page (it shows the full name and ID number)."""
     target = Target(type=f"realname.{kind}", id=str(request_id))
     reviewer = _require_reviewer(user, action=f"realname.{kind}.view", target=target)
+    model = _REVIEWED_MODELS.get(target.type)
+    if model is None:
+        raise NotFound(_("没有找到这份申请。"))
+    _in_scope(model, request_id, reviewer, action=f"realname.{kind}.view", target=target)
     audit_record(action=f"realname.{kind}.view", actor=_reviewer_actor(reviewer), target=target)
     return reviewer
 

@@ -2,6 +2,8 @@
 
 * :func:`image_check` accepts JPEG and PNG only, decided by decoding the bytes with Pillow (the file name and the
   browser's content type are ignored), at most :data:`MAX_IMAGE_BYTES`.
+* :func:`image_strip_metadata` re-encodes a checked image without EXIF (GPS position, camera, time), XMP, ICC,
+  comments and text chunks, with the EXIF orientation applied to the pixels first so that the photo stays upright.
 * :func:`sealed_save` encrypts the bytes (AES-256-GCM through :func:`tongban.core.crypto.encrypt_text` over
   base64) and writes them to Django's default storage under a random name; the ciphertext is bound to that name,
   so a file swapped for another does not decrypt. The uploaded file name is never used.
@@ -19,7 +21,7 @@ from typing import Protocol
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tongban.core.crypto import decrypt_text, encrypt_text
 from tongban.core.errors import ValidationFailed
@@ -75,6 +77,36 @@ def image_check(upload: Upload | None, *, field: str, label: str) -> CheckedImag
     if kind not in FORMATS:
         raise not_image
     return CheckedImage(data=data, content_type=FORMATS[kind])
+
+
+JPEG_QUALITY = 92
+# What survives re-encoding: only what changes how the pixels look (PNG transparency).
+_KEPT_INFO = ("transparency",)
+
+
+def image_strip_metadata(image: CheckedImage, *, label: str = "") -> CheckedImage:
+    """The same picture re-encoded with no metadata: the EXIF orientation is applied to the pixels, then EXIF
+    (including GPS), XMP, IPTC, ICC profiles, comments and PNG text chunks are dropped. JPEG stays JPEG (quality
+    :data:`JPEG_QUALITY`), PNG stays PNG (lossless)."""
+    kind = "PNG" if image.content_type == FORMATS["PNG"] else "JPEG"
+    try:
+        with Image.open(io.BytesIO(image.data)) as opened:
+            upright = ImageOps.exif_transpose(opened) or opened
+            upright.load()
+            kept = {key: upright.info[key] for key in _KEPT_INFO if key in upright.info}
+            clean = upright.copy()
+    except (OSError, SyntaxError, ValueError):  # passed image_check, so only a truncated body lands here
+        raise ValidationFailed(_("%(l)s不是有效的JPG或PNG图片，请重新拍照或选择照片。") % {"l": label or _("照片")},
+                               code="image_invalid") from None
+    clean.info = {}
+    buffer = io.BytesIO()
+    if kind == "JPEG":
+        if clean.mode not in ("L", "RGB", "CMYK"):
+            clean = clean.convert("RGB")
+        clean.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    else:
+        clean.save(buffer, format="PNG", optimize=True, **kept)
+    return CheckedImage(data=buffer.getvalue(), content_type=FORMATS[kind])
 
 
 def content_type_of(data: bytes) -> str:

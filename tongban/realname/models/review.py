@@ -29,6 +29,9 @@ class _Reviewed(models.Model):
     notification_text = models.TextField(_("通知内容"), blank=True,
                                          help_text=_("审核结果通知的短信内容，发送失败时可据此补发"))
     notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+    region_code = models.CharField(
+        _("受理区划代码"), max_length=6, editable=False,
+        help_text=_("户籍地（身份证号前6位）对应的受理区划，按此分派给该区划的实名审核人员；省外或未知的归省级"))
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
 
     class Meta:

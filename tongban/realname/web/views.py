@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from tongban.core.crypto import mask_id_number
 from tongban.core.errors import DomainError, NotFound, NotPermitted
+from tongban.core.http import safe_next
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.selectors import PersonProfile
 from tongban.realname import selectors, services
@@ -65,7 +66,7 @@ def routes(request: HttpRequest) -> HttpResponse:
     """选择实名核验方式: the current level and what each route gives."""
     profile = _profile(request)
     return render(request, "realname/routes.html", {
-        "profile": profile, "routes": selectors.route_list(),
+        "profile": profile, "routes": selectors.route_list(), "next": safe_next(request),
         "pending_review": selectors.manual_review_pending_exists(user_id=profile.user_id)})
 
 
@@ -81,9 +82,10 @@ def _check_page(request: HttpRequest, *, form_class: type[IdentityForm], templat
         else:
             if outcome.ok:
                 messages.success(request, outcome.message)
-                return redirect("realname:routes")
+                return redirect(safe_next(request) or "realname:routes")  # back where the step-up was asked
             form.add_error(None, outcome.message)
-    return render(request, template, {"form": form, "profile": profile, "title": title, "multipart": multipart})
+    return render(request, template, {"form": form, "profile": profile, "title": title, "multipart": multipart,
+                                      "next": safe_next(request)})
 
 
 @never_cache
@@ -175,6 +177,8 @@ def _reviewer(request: HttpRequest, action: str, target_type: str = "", target_i
                                            target_id=target_id)
     except NotPermitted as error:
         raise PermissionDenied(error.message) from None
+    except NotFound as error:  # outside the reviewer's region, or missing: the same answer (audited)
+        raise Http404(error.message) from None
 
 
 def _queue(request: HttpRequest, *, kind: str, template: str,
@@ -191,14 +195,14 @@ def _queue(request: HttpRequest, *, kind: str, template: str,
 
 @login_required(login_url=STAFF_LOGIN)
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """人工审核队列 (platform-wide for now)."""
+    """人工审核队列 of the reviewer's region subtree."""
     return _queue(request, kind="manual_review", template="realname/review_queue.html",
                   listing=lambda r, s: selectors.manual_review_list_for_reviewer(reviewer=r, status=s))
 
 
 @login_required(login_url=STAFF_LOGIN)
 def correction_queue(request: HttpRequest) -> HttpResponse:
-    """纠错审核队列 (platform-wide for now)."""
+    """纠错审核队列 of the reviewer's region subtree."""
     return _queue(request, kind="correction", template="realname/correction_queue.html",
                   listing=lambda r, s: selectors.correction_request_list_for_reviewer(reviewer=r, status=s))
 
@@ -225,6 +229,8 @@ def _decision(request: HttpRequest, *, approve: Callable[[], None], reject: Call
             messages.success(request, _("已退回，已将原因通知申请人。"))
     except NotPermitted as error:
         raise PermissionDenied(error.message) from None
+    except NotFound as error:
+        raise Http404(error.message) from None
     except DomainError as error:
         messages.error(request, error.message)
         for issue in error.issues:
