@@ -1,6 +1,6 @@
 from django.test import RequestFactory
 
-from tongban.core.http import client_ip
+from tongban.core.http import client_ip, safe_next
 
 
 def test_remote_addr_without_proxies(settings):
@@ -19,3 +19,11 @@ def test_garbage_is_ignored(settings):
     settings.TRUSTED_PROXIES = 1
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="<script>")
     assert client_ip(request) is None
+
+
+def test_safe_next_stays_on_this_site():
+    factory = RequestFactory()
+    assert safe_next(factory.get("/", {"next": "/oidc/authorize/?client_id=x"})) == "/oidc/authorize/?client_id=x"
+    assert safe_next(factory.post("/", {"next": "/account/"}), "/d/") == "/account/"
+    for hostile in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""):
+        assert safe_next(factory.get("/", {"next": hostile}), "/d/") == "/d/"

@@ -55,7 +55,7 @@ def test_a_step_up_returns_where_it_was_asked(person) -> None:
     client = client_for(person)
     back = "/oidc/authorize/?client_id=abc&acr_values=tongban:loa:2"
     routes = client.get(BASE, {"next": back}).content.decode()
-    assert "完成核验后将自动返回" in routes and "population/?next=%2Foidc%2Fauthorize%2F" in routes
+    assert "完成核验后将自动返回" in routes and "population/?next=/oidc/authorize/%3Fclient_id%3Dabc" in routes
     assert f'name="next" value="{back.replace("&", "&amp;")}"' in client.get(BASE + "population/",
                                                                           {"next": back}).content.decode()
     done = client.post(BASE + "population/", {"name": NAME, "id_number": ID_NUMBER, "next": back})

@@ -15,13 +15,12 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.core.errors import DomainError, NotPermitted
-from tongban.core.http import client_ip
+from tongban.core.http import client_ip, safe_next
 from tongban.identity.captcha import captcha_check
 from tongban.identity.interface import AMR_SESSION_KEY
 from tongban.organizations import selectors, services
@@ -95,17 +94,11 @@ def confirmations(request: HttpRequest) -> HttpResponse:
                   {"pending": selectors.organization_pending_for_legal_rep(user=request.user)})
 
 
-def _next(request: HttpRequest) -> str:
-    """Where to go after signing in (e.g. back to a single sign-on request); only paths on this site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else ""
-
-
 def _signed_in(request: HttpRequest, user: Any, *, amr: list[str]) -> HttpResponse:
     """Establish the session; ``amr`` (RFC 8176: pwd, swk = proof of a software key) goes into ID tokens."""
     login(request, user, backend=BACKEND)
     request.session[AMR_SESSION_KEY] = amr
-    return redirect(_next(request) or "organizations:index")
+    return redirect(safe_next(request) or "organizations:index")
 
 
 @never_cache
@@ -130,7 +123,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             else:
                 return _signed_in(request, user, amr=["pwd"])
     return render(request, "organizations/login.html",
-                  {"form": form, "needs_captcha": needs_captcha, "next": _next(request)})
+                  {"form": form, "needs_captcha": needs_captcha, "next": safe_next(request)})
 
 
 @never_cache
@@ -162,7 +155,7 @@ def login_certificate(request: HttpRequest) -> HttpResponse:
             else:
                 return _signed_in(request, user, amr=["swk"])
     return render(request, "organizations/login_certificate.html",
-                  {"code_form": code_form, "sign_form": sign_form, "challenge": challenge, "next": _next(request)})
+                  {"code_form": code_form, "sign_form": sign_form, "challenge": challenge, "next": safe_next(request)})
 
 
 @never_cache
