@@ -1,6 +1,7 @@
-"""Typed response schemas of the public API (/api/v1/)."""
+"""Typed request and response schemas of the public API (/api/v1/)."""
 
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -214,3 +215,226 @@ class SearchOut(Schema):
     total: int
     items: list[SearchHitOut]
     suggestions: list[str]
+
+
+# ------------------------------------------------------------------ identity (统一身份认证)
+
+
+class SmsCodeIn(Schema):
+    phone: str = Field(..., max_length=32, description="手机号")
+    purpose: Literal["register", "login"] = Field(..., description="register 注册，login 短信验证码登录")
+    captcha: str = Field("", max_length=16, description="图形验证码（GET /identity/captcha 图片上的字符，不区分大小写）")
+
+
+class SmsCodeOut(Schema):
+    sent: bool
+    expires_in: int = Field(..., description="验证码有效期（秒）")
+    resend_after: int = Field(..., description="多少秒后可重新获取")
+
+
+class PersonRegisterIn(Schema):
+    phone: str = Field(..., max_length=32)
+    sms_code: str = Field(..., max_length=16)
+    password: str = Field(..., max_length=128)
+    username: str = Field("", max_length=40, description="自定义用户名（可选，字母开头，6–20位，设置后不可修改）")
+
+
+class AccountOut(Schema):
+    kind: str = Field(..., description="person 自然人，organization 法人")
+    display_name: str
+    assurance_level: int = Field(..., description="实名等级：1 注册用户 … 4 窗口现场核验；法人账号为 1")
+
+
+class PasswordLoginIn(Schema):
+    identifier: str = Field(..., max_length=64, description="手机号、身份证号或自定义用户名")
+    password: str = Field(..., max_length=128)
+    captcha: str = Field("", max_length=16, description="连续登录失败3次后必填")
+
+
+class SmsLoginIn(Schema):
+    phone: str = Field(..., max_length=32)
+    sms_code: str = Field(..., max_length=16)
+
+
+class OrganizationLoginIn(Schema):
+    credit_code: str = Field(..., max_length=32, description="统一社会信用代码")
+    password: str = Field(..., max_length=128)
+    captcha: str = Field("", max_length=16, description="连续登录失败3次后必填")
+
+
+class ChallengeIn(Schema):
+    credit_code: str = Field(..., max_length=32)
+
+
+class ChallengeOut(Schema):
+    nonce: str
+    message: str = Field(..., description="用已登记的私钥对这段原文签名（Ed25519 或 ECDSA P-256/SHA-256），Base64 编码")
+    expires_at: datetime
+
+
+class CertificateLoginIn(Schema):
+    nonce: str = Field(..., max_length=100)
+    signature: str = Field(..., max_length=2000, description="对 message 的签名，Base64")
+
+
+class TokenOut(Schema):
+    token: str = Field(..., description="会话令牌：之后的请求带 Authorization: Bearer <token>")
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    expires_in: int = Field(..., description="最长有效期（秒），无论是否活跃")
+    idle_timeout: int = Field(..., description="闲置多少秒后失效")
+    amr: list[str] = Field(..., description="登录方式（RFC 8176）：pwd 密码、sms 短信验证码、swk 数字证书")
+    account: AccountOut
+
+
+class DeviceOut(Schema):
+    id: int
+    ip: str | None
+    device: str
+    started_at: datetime
+    last_seen_at: datetime
+    current: bool
+
+
+class AssuranceOut(Schema):
+    level: int
+    label: str
+    method: str = Field(..., description="达到该等级的核验方式：population、bankcard、face、manual_review 等；注册用户为空")
+    verified_at: datetime | None
+
+
+class PersonOut(Schema):
+    username: str | None = Field(..., description="自定义用户名（未设置时为空）")
+    name: str = Field(..., description="实名核验后的姓名（未核验时为空）")
+    phone_masked: str
+    id_number_masked: str
+    identity_locked: bool
+    assurance: AssuranceOut
+
+
+class OrganizationOut(Schema):
+    id: int
+    org_type: str
+    org_type_label: str
+    name: str
+    credit_code: str
+    status: str
+    status_label: str
+    legal_rep_name: str
+    legal_rep_id_masked: str
+    legal_rep_confirmed: bool
+    created_at: datetime
+
+
+class MeOut(Schema):
+    kind: str
+    amr: list[str]
+    person: PersonOut | None
+    organization: OrganizationOut | None = Field(..., description="法人账号本身登录时：该法人")
+
+
+class IdentityIn(Schema):
+    name: str = Field(..., max_length=200, description="与身份证一致，生僻字和间隔点“·”照原样填写")
+    id_number: str = Field(..., max_length=40)
+
+
+class BankcardIn(IdentityIn):
+    card_number: str = Field(..., max_length=40)
+    phone: str = Field(..., max_length=32, description="银行预留手机号")
+
+
+class CheckOut(Schema):
+    outcome: str
+    message: str
+    assurance: AssuranceOut
+
+
+class AttemptOut(Schema):
+    method: str
+    outcome: str
+    level_granted: int | None
+    created_at: datetime
+
+
+class ReviewOut(Schema):
+    id: int
+    status: str
+    status_label: str
+    reject_reason: str
+    created_at: datetime
+    reviewed_at: datetime | None
+
+
+class RealnameRequestsOut(Schema):
+    attempts: list[AttemptOut]
+    manual_reviews: list[ReviewOut]
+    corrections: list[ReviewOut]
+
+
+class CreatedOut(Schema):
+    id: int
+    status: str
+
+
+class AuthorizationIn(Schema):
+    client_id: str = Field(..., max_length=100)
+    redirect_uri: str = Field(..., max_length=500, description="须与接入系统登记的回调地址完全一致")
+    scope: str = Field("openid", max_length=255)
+    code_challenge: str = Field(..., max_length=128, description="PKCE（必填）")
+    code_challenge_method: str = Field("S256", max_length=10)
+    nonce: str | None = Field(None, max_length=255)
+    state: str | None = Field(None, max_length=500)
+    acr_values: str | None = Field(None, max_length=100, description="要求的实名等级，如 tongban:loa:2")
+    consent: bool = Field(False, description="本人已在应用内同意向该系统提供所列信息")
+
+
+class AuthorizationOut(Schema):
+    redirect_uri: str = Field(..., description="带 code 和 state 的回调地址，交给接入系统")
+    code: str
+    state: str | None
+
+
+# ------------------------------------------------------------------ legal persons (法人) and agents (经办人)
+
+
+class OrganizationRegisterIn(Schema):
+    org_type: str = Field(..., max_length=32, description="enterprise、farmer_coop、individual 等（见 OrgType）")
+    name: str = Field(..., max_length=200)
+    credit_code: str = Field(..., max_length=32)
+    legal_rep_name: str = Field(..., max_length=200)
+    legal_rep_id_number: str = Field(..., max_length=40)
+    password: str = Field(..., max_length=128, description="法人账号的登录密码")
+
+
+class MembershipOut(Schema):
+    organization: OrganizationOut
+    role: str = Field(..., description="organization 法人账号本身，legal_rep 法定代表人，agent 经办人")
+
+
+class ActingOut(Schema):
+    organization: OrganizationOut
+    role: str
+    scopes: list[str] = Field(..., description="可办理的范围：apply、view_cases、manage_licenses、pay")
+    authorization_id: int | None
+    valid_until: datetime | None
+
+
+class AgentIn(Schema):
+    agent: str = Field(..., max_length=64, description="经办人注册时的手机号或自定义用户名（须已实名）")
+    scopes: list[str] = Field(..., max_length=10)
+    valid_until: date = Field(..., description="授权有效期至（含当天，北京时间）")
+
+
+class AgentOut(Schema):
+    id: int
+    agent_label: str
+    scopes: list[str]
+    scope_labels: list[str]
+    valid_until: datetime
+    granted_at: datetime
+    revoked_at: datetime | None
+    is_current: bool
+
+
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """The documented error responses of an endpoint (all share the structured error body)."""
+    return dict.fromkeys(statuses, ErrorOut)

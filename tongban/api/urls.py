@@ -1,13 +1,16 @@
-"""The versioned JSON API (/api/v1/). Endpoints validate input and call selectors; errors are structured."""
+"""The versioned JSON API (/api/v1/). Endpoints validate input and call services or selectors; errors are structured."""
 
 
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Router
+from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from tongban.api import identity as identity_api
+from tongban.api import organizations as organizations_api
 from tongban.api import schemas as s
 from tongban.catalog import selectors as catalog
 from tongban.core.errors import DomainError
@@ -17,8 +20,13 @@ from tongban.search.selectors import search_items
 api = NinjaAPI(
     title="Tongban API",
     version="1",
-    description="通办开放接口：区划、部门、服务主题、生命周期、事项、实施清单、一件事和事项搜索。"
-    "错误响应统一为 {\"error\": {\"code\", \"message\", \"issues\"}}，code 取值稳定。",
+    description="通办开放接口：区划、部门、服务主题、生命周期、事项、实施清单、一件事和事项搜索；"
+    "统一身份认证：自然人注册、登录（密码、短信验证码）、实名核验、法人注册与登录（密码、数字证书）、经办人授权，"
+    "以及应用内单点登录授权（为已登记的接入系统签发 OpenID Connect 授权码）。"
+    "登录后以会话令牌调用：Authorization: Bearer <token>（见 docs/api/identity.md）。"
+    "错误响应统一为 {\"error\": {\"code\", \"message\", \"issues\"}}：code 为稳定的类别"
+    "（validation_failed、authentication_failed、not_authenticated、not_permitted、not_found、conflict、"
+    "too_many_requests、captcha_required、step_up_required、consent_required 等），issues 列出具体原因和字段。",
     urls_namespace="api-v1",
 )
 ERRORS: dict[int, Any] = {400: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
@@ -30,16 +38,38 @@ def _error(request: HttpRequest, status: int, code: str, message: str, issues: l
                                status=status)
 
 
+def _category(exc: DomainError) -> str:
+    """The stable top-level code: the error's class code (429 is always too_many_requests)."""
+    return "too_many_requests" if exc.http_status == 429 else type(exc).code
+
+
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _error(request, exc.http_status, exc.code, exc.message,
-                  [{"code": i.code, "field": i.field, "message": i.message} for i in exc.issues])
+    issues = [{"code": i.code, "field": i.field, "message": i.message} for i in exc.issues]
+    code = _category(exc)
+    if exc.code != code and all(issue["code"] != exc.code for issue in issues):
+        issues.insert(0, {"code": exc.code, "field": "", "message": exc.message})  # the specific reason
+    return _error(request, exc.http_status, code, exc.message, issues)
+
+
+@api.exception_handler(AuthenticationError)
+def _not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = _error(request, 401, "not_authenticated",
+                      "请先登录：请求须带有效的会话令牌（Authorization: Bearer <token>），令牌可能已过期或已退出。")
+    response["WWW-Authenticate"] = 'Bearer realm="tongban"'
+    return response
+
+
+def _field(loc: list[Any]) -> str:
+    """("query", "limit") → "limit"; a JSON body's ("body", "payload", "phone") → "phone" (the services' names)."""
+    parts = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
+    return ".".join(str(p) for p in parts)
 
 
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    issues = [{"code": "invalid", "field": ".".join(str(p) for p in e.get("loc", [])[1:]),
-               "message": str(e.get("msg", ""))} for e in exc.errors]
+    issues = [{"code": "invalid", "field": _field(list(e.get("loc", []))), "message": str(e.get("msg", ""))}
+              for e in exc.errors]
     return _error(request, 422, "validation_failed", "请求参数不正确。", issues)
 
 
@@ -192,3 +222,5 @@ def ping(request: HttpRequest) -> dict[str, str]:
 api.add_router("/", directory_router)
 api.add_router("/", catalog_router)
 api.add_router("/", search_router)
+api.add_router("/identity", identity_api.router)
+api.add_router("/organizations", organizations_api.router)
