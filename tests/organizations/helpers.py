@@ -43,6 +43,13 @@ def person(*, name: str | None = None, id_number: str | None = None, username: s
     return user
 
 
+def platform_admin() -> Any:
+    """A platform administrator (平台管理员) at the province's platform department."""
+    from tests.factories import DepartmentFactory, make_staff
+
+    return make_staff(DepartmentFactory(category="zwfw"), "platform_admin")
+
+
 def _person_row(user: Any, phone: str) -> None:
     # Tests may use identity's models (the app code may not).
     from tongban.identity.models import Person

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.organizations.helpers import LI_ID, WANG_ID, ZHAO_ID, person, register
+from tests.organizations.helpers import LI_ID, WANG_ID, ZHAO_ID, person, platform_admin, register
 from tongban.core.audit import atomic_service, audit_record, audit_verify
 from tongban.core.errors import NotPermitted, ValidationFailed
 from tongban.core.models import AuditEvent
@@ -109,9 +109,6 @@ def test_audit_of_an_agent_action_names_agent_and_organisation(setup):
 def test_suspended_organisation_has_no_agents_or_representative_acting(setup):
     wang, org, li = setup
     _authorize(wang, org, li.phone)
-    staff = person()
-    staff.kind = "staff"
-    staff.save()
-    services.organization_suspend(org_id=org.pk, staff_user=staff, reason="测试")
+    services.organization_suspend(org_id=org.pk, staff_user=platform_admin(), reason="测试")
     assert selectors.agent_scopes_for(user=li, org_id=org.pk) == frozenset()
     assert selectors.agent_scopes_for(user=wang, org_id=org.pk) == frozenset()

@@ -18,6 +18,7 @@ from tests.organizations.helpers import (
     WANG_ID,
     ZHAO_ID,
     person,
+    platform_admin,
     register,
 )
 from tongban.core.errors import Conflict, NotPermitted, ValidationFailed
@@ -170,9 +171,7 @@ def test_duplicate_credit_code_gets_a_clear_message():
 def test_status_changes_only_through_the_transition_table():
     wang = person(name="王晓明", id_number=WANG_ID)
     org_id = register(wang).id
-    staff = person()
-    staff.kind = "staff"
-    staff.save()
+    staff = platform_admin()
     services.organization_suspend(org_id=org_id, staff_user=staff, reason="吊销营业执照")
     assert Organization.objects.get(pk=org_id).status == OrgStatus.SUSPENDED
     assert not Organization.objects.get(pk=org_id).account.is_active

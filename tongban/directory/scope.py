@@ -61,6 +61,7 @@ class StaffContext:
     roles: frozenset[str]
     scope: StaffScope
     at_province: bool = False
+    department_category: str = ""
 
     @property
     def is_platform_catalog_admin(self) -> bool:
@@ -133,6 +134,7 @@ def staff_context_for_user(user: object) -> StaffContext | None:
         scope=staff_scope_of(roles=roles, region_prefix=dept.region.prefix, region_level=dept.region.level,
                              department_id=dept.pk),
         at_province=dept.region.level == RegionLevel.PROVINCE,
+        department_category=dept.category,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from tongban.identity import services as identity_services
@@ -28,6 +29,13 @@ def organization_account_create(*, credit_code: str, password: str, display_name
 
 def account_set_active(*, user_id: int, active: bool) -> None:
     get_user_model().objects.filter(pk=user_id).update(is_active=active)
+
+
+def account_retire(*, user_id: int, username: str) -> None:
+    """Switch the account off for good and give its username (the credit code) back: an expired registration's
+    account is renamed, loses its password and never signs in again."""
+    get_user_model().objects.filter(pk=user_id).update(username=username, is_active=False,
+                                                       password=make_password(None))
 
 
 def account_mark_login(*, user_id: int) -> None:

@@ -30,6 +30,7 @@ from tongban.organizations.records import (
     summary_of,
     user_actor,
 )
+from tongban.organizations.workflow import CONFIRMATION_WINDOW
 
 ROLE_ORGANIZATION = "organization"  # signed in with the organisation's own account
 ROLE_LEGAL_REP = "legal_rep"
@@ -142,13 +143,15 @@ def organization_summary_for(*, user: Any, org_id: int) -> OrganizationSummary:
 
 
 def organization_pending_for_legal_rep(*, user: Any) -> list[OrganizationSummary]:
-    """Registrations waiting for this person's confirmation: matched by their verified (real-name) ID number."""
+    """Registrations waiting for this person's confirmation: matched by their verified (real-name) ID number.
+    Those older than the confirmation window have expired and are not listed (even before the sweep marks them)."""
     if not getattr(user, "is_authenticated", False):
         return []
     verified = person_verified_identity(user_id=user.pk)
     if verified is None:
         return []
     orgs = Organization.objects.filter(status=OrgStatus.PENDING_CONFIRMATION,
+                                       created_at__gt=timezone.now() - CONFIRMATION_WINDOW,
                                        legal_rep_id_index=legal_rep_id_index(verified[1])).order_by("created_at")
     return [summary_of(org) for org in orgs]
 

@@ -24,8 +24,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.core.audit import Actor, AuditOutcome, Target, atomic_service, audit_record, denial
+from tongban.core.audit import (
+    SYSTEM,
+    Actor,
+    AuditOutcome,
+    Target,
+    atomic_service,
+    audit_record,
+    concealed_denial,
+    denial,
+)
 from tongban.core.errors import Conflict, DomainError, Issue, NotFound, NotPermitted, ValidationFailed
+from tongban.directory.selectors import StaffContext, staff_context_for_user
 from tongban.identity import services as identity_services
 from tongban.identity.interface import AccountKind, AssuranceLevel
 from tongban.identity.passwords import password_validate
@@ -52,7 +62,13 @@ from tongban.organizations.records import (
 )
 from tongban.organizations.registry.base import EnterpriseNotFound, RegistrationStatus, RegistryUnavailable
 from tongban.organizations.registry.registry import enterprise_registry
-from tongban.organizations.workflow import NEW, next_status
+from tongban.organizations.workflow import (
+    CONFIRMATION_DAYS,
+    CONFIRMATION_WINDOW,
+    NEW,
+    confirmation_overdue,
+    next_status,
+)
 
 NAME_MAX_LENGTH = 200
 CHALLENGE_TTL = timedelta(minutes=5)
@@ -139,7 +155,7 @@ def organization_register(
 
     actor = user_actor(applicant_user)
     target = Target(type="organizations.organization", id="", label=code)
-    if Organization.objects.filter(credit_code=code).exists():
+    if _live_registrations(code).exists():
         raise Conflict(_("该统一社会信用代码已注册法人账号，请直接登录；如忘记密码，请由法定代表人办理或到政务服务窗口咨询。"),
                        code="credit_code_registered")
     verified = person_verified_identity(user_id=applicant_user.pk)
@@ -182,6 +198,9 @@ def organization_register(
     now = timezone.now()
     try:
         with transaction.atomic():
+            for overdue in Organization.objects.select_for_update().filter(
+                    credit_code=code, status=OrgStatus.PENDING_CONFIRMATION, created_at__lte=now - CONFIRMATION_WINDOW):
+                _expire(overdue, reason="superseded")  # a new registration of the same code replaces it
             account = accounts.organization_account_create(
                 credit_code=code, password=password, display_name=org_name, active=status == OrgStatus.ACTIVE)
             org = Organization.objects.create(
@@ -195,6 +214,37 @@ def organization_register(
     except IntegrityError:
         raise Conflict(_("该统一社会信用代码已注册法人账号，请直接登录。"), code="credit_code_registered") from None
     return summary_of(org)
+
+
+def _live_registrations(code: str) -> Any:
+    """Registrations that hold the credit code: all but expired ones and pending ones past the window."""
+    return Organization.objects.filter(credit_code=code).exclude(status=OrgStatus.EXPIRED).exclude(
+        status=OrgStatus.PENDING_CONFIRMATION, created_at__lte=timezone.now() - CONFIRMATION_WINDOW)
+
+
+def _expire(org: Organization, *, reason: str) -> None:
+    """pending → expired (locked row): the account is switched off and gives the credit code back."""
+    _set_status(org, "expire")
+    accounts.account_retire(user_id=org.account_id, username=f"expired-{org.pk}-{org.credit_code}")
+    audit_record(action="organizations.organization.expire", actor=SYSTEM, target=org_target(org),
+                 on_behalf_of=org_actor(org),
+                 detail={"reason": reason, "registered_at": org.created_at.isoformat(), "days": CONFIRMATION_DAYS})
+
+
+def organization_registrations_expire(*, now: datetime | None = None) -> int:
+    """Expire every registration that waited longer than :data:`CONFIRMATION_DAYS` for the legal representative
+    (``manage.py expire_org_registrations``). One transaction per registration; idempotent. Returns how many."""
+    cutoff = (now or timezone.now()) - CONFIRMATION_WINDOW
+    expired = 0
+    for org_id in list(Organization.objects.filter(status=OrgStatus.PENDING_CONFIRMATION, created_at__lte=cutoff)
+                       .order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            org = Organization.objects.select_for_update().filter(
+                pk=org_id, status=OrgStatus.PENDING_CONFIRMATION, created_at__lte=cutoff).first()
+            if org is not None:  # confirmed or expired meanwhile: nothing to do
+                _expire(org, reason="not_confirmed")
+                expired += 1
+    return expired
 
 
 @atomic_service
@@ -213,6 +263,12 @@ def organization_confirm(*, org_id: int, legal_rep_user: Any) -> OrganizationSum
             or not same_name(verified[0], org.legal_rep_name):
         raise denial(action="organizations.organization.confirm", actor=actor, target=target,
                      message=_("只有登记的法定代表人本人可以确认该注册。"))
+    if confirmation_overdue(status=org.status, created_at=org.created_at, now=timezone.now()):
+        refused = Conflict(_("注册申请已超过%(d)d天未确认，已失效，请重新提交。") % {"d": CONFIRMATION_DAYS},
+                           code="registration_expired")
+        refused.audit = {"action": "organizations.organization.confirm", "actor": actor, "target": target,
+                         "outcome": AuditOutcome.DENIED}
+        raise refused
     org.legal_rep_user = legal_rep_user
     org.confirmed_at = timezone.now()
     _set_status(org, "confirm")
@@ -220,17 +276,43 @@ def organization_confirm(*, org_id: int, legal_rep_user: Any) -> OrganizationSum
     return summary_of(org)
 
 
-def _require_staff(user: Any, *, action: str, org: Organization) -> None:
-    if getattr(user, "kind", "") != AccountKind.STAFF or not getattr(user, "is_active", False):
-        raise denial(action=action, actor=user_actor(user), target=org_target(org),
-                     message=_("只有平台工作人员可以停用或恢复法人账号。"))
+MARKET_REGULATION = "scjg"  # 市场监督管理部门: the registration authority of enterprises
+
+
+def _org_region(org: Organization) -> str:
+    """GB 32100: characters 3–8 of the credit code are the division code of the registration authority."""
+    return org.credit_code[2:8]
+
+
+def may_suspend_organizations(staff: StaffContext) -> bool:
+    """Who may suspend and reinstate legal persons (停用/恢复法人账号): a platform administrator (whole platform), or
+    a department administrator of a market-regulation department (市场监督管理局, the registration authority).
+    The latter only for organisations registered within their region subtree (by the credit code's division code),
+    see :func:`_org_for_staff`. Catalogue, review and window roles may not: suspending a legal person is an act of
+    the registration authority or of the platform operator."""
+    return staff.is_platform_admin or (staff.is_department_admin and staff.department_category == MARKET_REGULATION)
+
+
+def _org_for_staff(user: Any, *, action: str, org_id: int) -> Organization:
+    """The organisation, locked, if ``user`` may suspend or reinstate it: 403 (audited) for staff without the role,
+    404 (audited) for an organisation outside a market-regulation administrator's region (or missing)."""
+    staff = staff_context_for_user(user)
+    actor = user_actor(user)
+    target = Target(type="organizations.organization", id=str(org_id))
+    if staff is None or not may_suspend_organizations(staff):
+        raise denial(action=action, actor=actor, target=target,
+                     message=_("只有平台管理员或市场监督管理部门的部门管理员可以停用或恢复法人账号。"))
+    org = Organization.objects.select_for_update().filter(pk=org_id).first()
+    if org is None or not (staff.is_platform_admin or staff.scope.covers_region(_org_region(org))):
+        raise concealed_denial(action=action, actor=actor, target=target, message=_("没有找到这个法人。"))
+    return org
 
 
 @atomic_service
 def organization_suspend(*, org_id: int, staff_user: Any, reason: str) -> None:
-    """停用: the organisation's account stops signing in; agents and the legal representative cannot act for it."""
-    org = Organization.objects.select_for_update().get(pk=org_id)
-    _require_staff(staff_user, action="organizations.organization.suspend", org=org)
+    """停用: the organisation's account stops signing in; agents and the legal representative cannot act for it.
+    Permission: :func:`may_suspend_organizations`."""
+    org = _org_for_staff(staff_user, action="organizations.organization.suspend", org_id=org_id)
     if not reason.strip():
         raise ValidationFailed(_("请填写停用原因。"), code="reason_required")
     _set_status(org, "suspend")
@@ -240,8 +322,8 @@ def organization_suspend(*, org_id: int, staff_user: Any, reason: str) -> None:
 
 @atomic_service
 def organization_reinstate(*, org_id: int, staff_user: Any, reason: str) -> None:
-    org = Organization.objects.select_for_update().get(pk=org_id)
-    _require_staff(staff_user, action="organizations.organization.reinstate", org=org)
+    """恢复 a suspended organisation. Permission: :func:`may_suspend_organizations`."""
+    org = _org_for_staff(staff_user, action="organizations.organization.reinstate", org_id=org_id)
     _set_status(org, "reinstate")
     audit_record(action="organizations.organization.reinstate", actor=user_actor(staff_user), target=org_target(org),
                  detail={"reason": reason})

@@ -22,12 +22,14 @@ class OrgStatus(models.TextChoices):  # 法人账号状态; changed only through
     PENDING_CONFIRMATION = "pending", _("待法定代表人确认")
     ACTIVE = "active", _("正常")
     SUSPENDED = "suspended", _("已停用")
+    EXPIRED = "expired", _("已失效（超时未确认）")
 
 
 class Organization(models.Model):  # 法人
     org_type = models.CharField(_("法人类型"), max_length=32, choices=OrgType.choices)
     name = models.CharField(_("单位名称"), max_length=200, help_text=_("与登记机关登记的名称一致，按原样保存"))
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True,
+                                   help_text=_("除已失效的注册申请外唯一；失效后该代码可重新注册"))
     legal_rep_name = models.CharField(_("法定代表人姓名"), max_length=100)
     legal_rep_id_number = EncryptedTextField(_("法定代表人身份证号"))
     legal_rep_id_index = models.CharField(_("法定代表人身份证号索引"), max_length=64, db_index=True)
@@ -49,6 +51,10 @@ class Organization(models.Model):  # 法人
     class Meta:
         verbose_name = _("法人")
         verbose_name_plural = _("法人")
+        constraints = [
+            models.UniqueConstraint(fields=["credit_code"], condition=~models.Q(status="expired"),
+                                    name="organization_credit_code_unique_unless_expired"),
+        ]
 
     def __str__(self) -> str:
         return f"org:{self.pk}"
