@@ -38,7 +38,7 @@ class ValidationFailed(DomainError):
 
 
 class NotPermitted(DomainError):
-    code = "permission_denied"
+    code = "not_permitted"
     http_status = 403
 
 
