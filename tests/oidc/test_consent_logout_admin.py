@@ -84,10 +84,15 @@ def test_rp_initiated_logout_ends_sessions_and_sends_signed_back_channel_notices
 def test_only_platform_administrators_register_clients(db):
     department = DepartmentFactory()
     clerk = make_staff(department, username="clerk01")
-    admin = make_staff(department, StaffRole.PLATFORM_CATALOG_ADMIN, username="platform01")
+    catalog_admin = make_staff(department, StaffRole.PLATFORM_CATALOG_ADMIN, username="catalog01")
+    admin = make_staff(department, StaffRole.PLATFORM_ADMIN, username="platform01")
     http = HttpClient()
-    http.force_login(clerk)
-    assert http.get("/workbench/oidc/").status_code == 403
+    for refused in (clerk, catalog_admin):
+        http.force_login(refused)
+        assert http.get("/workbench/oidc/").status_code == 403
+        assert http.post("/workbench/oidc/new/", {"name": "x"}).status_code == 403
+    assert AuditEvent.objects.filter(action="oidc.client.list", outcome="denied").count() == 2
+    assert AuditEvent.objects.filter(action="oidc.client.register", outcome="denied").count() == 2
     http.force_login(admin)
     assert http.get("/workbench/oidc/").status_code == 200
     response = http.post("/workbench/oidc/new/", {

@@ -12,30 +12,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from tongban.core.errors import DomainError
-from tongban.directory.selectors import staff_context_for_user
+from tongban.core.errors import DomainError, NotPermitted
+from tongban.directory.selectors import StaffContext, staff_context_for_user
+from tongban.directory.services import staff_authorize
 from tongban.oidc import selectors, services
 from tongban.oidc.web.forms import ClientForm
 
-# tongban.directory sits above tongban.oidc in the import-linter layers, so the staff context is looked up by name.
-# OPEN: switch to the platform-administrator role once tongban.directory has it.
+
+def _is_platform_admin(staff: StaffContext) -> bool:
+    return staff.is_platform_admin
 
 
 def may_manage_clients(user: Any) -> bool:
-    """Only platform administrators register clients (for now: the platform catalogue administrator role)."""
-    context = staff_context_for_user(user)
-    return bool(context is not None and getattr(context, "is_platform_catalog_admin", False))
+    """Only platform administrators (平台管理员, platform-wide scope) list and register clients."""
+    staff = staff_context_for_user(user)
+    return staff is not None and _is_platform_admin(staff)
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not may_manage_clients(request.user):
-        raise PermissionDenied(_("只有平台管理员可以管理接入系统。"))
+def _require_admin(request: HttpRequest, action: str) -> None:
+    """A refusal is audited (``denied``) and answers 403."""
+    try:
+        staff_authorize(user=request.user, action=action, permitted=_is_platform_admin,
+                        message=_("只有平台管理员可以管理接入系统。"))
+    except NotPermitted as error:
+        raise PermissionDenied(error.message) from None
 
 
 @never_cache
 @login_required(login_url="web:staff_login")
 def client_list(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
+    _require_admin(request, "oidc.client.list")
     return render(request, "oidc/admin/clients.html", {"clients": selectors.client_list_for_admin()})
 
 
@@ -43,14 +49,14 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @login_required(login_url="web:staff_login")
 @require_http_methods(["GET", "POST"])
 def client_new(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
+    _require_admin(request, "oidc.client.register")
     form = ClientForm(request.POST or None)
     registered = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             registered = services.client_register(
-                actor_user=request.user, may_register=True, name=data["name"],
+                actor_user=request.user, may_register=may_manage_clients(request.user), name=data["name"],
                 department_name=data["department_name"], kind=data["kind"], redirect_uris=data["redirect_uris"],
                 post_logout_redirect_uris=data["post_logout_redirect_uris"], allowed_scopes=data["allowed_scopes"],
                 sensitive_scopes_approved=data["sensitive_scopes_approved"],
