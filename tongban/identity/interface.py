@@ -3,9 +3,14 @@
 from tongban.identity.hooks import register_closure_action, register_closure_blocker, register_export_section
 from tongban.identity.models.account import AccountKind
 from tongban.identity.models.codes import CodePurpose
-from tongban.identity.models.person import AssuranceLevel
+from tongban.identity.models.person import AssuranceLevel, NotifyChannel
+from tongban.identity.models.profile import ContactRelation
+
+# How the account signed in, kept in the browser session by every login view (RFC 8176 values: ["pwd"], ["sms"],
+# ["pwd", "otp"], ["swk"] …); single sign-on copies it into the ``amr`` of ID tokens.
+AMR_SESSION_KEY = "tongban_amr"
 
 __all__ = [
-    "AccountKind", "AssuranceLevel", "CodePurpose", "register_closure_action", "register_closure_blocker",
-    "register_export_section",
+    "AMR_SESSION_KEY", "AccountKind", "AssuranceLevel", "CodePurpose", "ContactRelation", "NotifyChannel",
+    "register_closure_action", "register_closure_blocker", "register_export_section",
 ]
