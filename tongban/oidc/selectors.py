@@ -10,6 +10,7 @@ from uuid import UUID
 
 from tongban.core.errors import NotPermitted
 from tongban.identity import selectors as identity
+from tongban.oidc.conf import acr_level
 from tongban.oidc.models import Client, Consent, SignOnSession
 from tongban.oidc.models.client import SENSITIVE_SCOPES
 from tongban.organizations import selectors as organizations
@@ -27,6 +28,19 @@ def client_get(*, client_id: str) -> Client | None:
 
 def client_list_for_admin() -> list[Client]:
     return list(Client.objects.order_by("-created"))
+
+
+def required_level(*, acr_values: str) -> int:
+    """``acr_values`` lists acceptable levels; the lowest one the client accepts is the one the person must reach
+    (0: the client asks for none)."""
+    levels = [level for value in (acr_values or "").split() if (level := acr_level(value)) is not None]
+    return min(levels) if levels else 0
+
+
+def step_up_level(*, user: Any, acr_values: str) -> int:
+    """The real-name level the person must first reach for this authorization (提升实名等级), or 0 when they have it."""
+    needed = required_level(acr_values=acr_values)
+    return needed if needed and identity.user_assurance_level(user=user) < needed else 0
 
 
 def consent_active(*, user_id: int, client_pk: int) -> Consent | None:

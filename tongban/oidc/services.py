@@ -147,6 +147,13 @@ def signon_start(*, user: Any, client: Client, amr: list[str], browser_session: 
     return session
 
 
+def signon_credentials(*, amr: list[str] | None, session_key: str | None, org_id: int | None) -> dict[str, Any]:
+    """What an authorization carries to the validator, which opens the sign-on session from it: how the account
+    signed in (``amr``), the digest of its session (for single sign-out) and the organisation chosen to act for."""
+    return {"tongban_amr": list(amr or ["pwd"]), "tongban_browser_session": browser_session_digest(session_key),
+            "tongban_org": org_id}
+
+
 def signon_bind_refresh_family(*, session: SignOnSession, family: UUID | None) -> None:
     if family is not None and session.refresh_family is None:
         SignOnSession.objects.filter(pk=session.pk).update(refresh_family=family)
@@ -187,8 +194,8 @@ def identity_revealed_record(*, user: Any, client: Client, claims: Iterable[str]
 
 __all__ = [
     "AMR_SESSION_KEY", "RegisteredClient", "browser_session_digest", "client_register", "consent_grant",
-    "consent_revoke", "identity_revealed_record", "org_refresh_refused_record", "signon_bind_refresh_family", "signon_end_for_browser",
-    "signon_start", "token_issued_record",
+    "consent_revoke", "identity_revealed_record", "org_refresh_refused_record", "signon_bind_refresh_family",
+    "signon_credentials", "signon_end_for_browser", "signon_start", "token_issued_record",
 ]
 
 

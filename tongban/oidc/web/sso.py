@@ -21,15 +21,9 @@ from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView, R
 from tongban.identity import selectors as identity
 from tongban.identity.interface import AssuranceLevel
 from tongban.oidc import selectors, services
-from tongban.oidc.conf import SCOPES, acr_level, acr_value
+from tongban.oidc.conf import SCOPES, acr_value
 
 REALNAME_URL = "/account/realname/"  # the real-name verification pages (tongban.realname)
-
-
-def _required_level(acr_values: str) -> int:
-    """``acr_values`` lists acceptable levels; the lowest one the client accepts is the one the person must reach."""
-    levels = [level for value in acr_values.split() if (level := acr_level(value)) is not None]
-    return min(levels) if levels else 0
 
 
 class AuthorizeView(AuthorizationView):
@@ -46,8 +40,8 @@ class AuthorizeView(AuthorizationView):
         client = selectors.client_get(client_id=credentials["client_id"])
         if client is None:  # pragma: no cover - validated above
             raise Http404
-        needed = _required_level(request.GET.get("acr_values", ""))
-        if needed and identity.user_assurance_level(user=request.user) < needed:
+        needed = selectors.step_up_level(user=request.user, acr_values=request.GET.get("acr_values", ""))
+        if needed:
             query = urlencode({"level": needed, "client": client.client_id, "next": request.get_full_path()})
             return redirect(f"{reverse('oauth2_provider:step-up')}?{query}")
         choose_org = False
@@ -69,9 +63,9 @@ class AuthorizeView(AuthorizationView):
     def create_authorization_response(self, request: HttpRequest, scopes: str, credentials: dict[str, Any],
                                       allow: bool) -> Any:
         # Carried to the validator, which opens the sign-on session that gives ID tokens their acr/amr/sid.
-        credentials["tongban_amr"] = list(request.session.get(services.AMR_SESSION_KEY) or ["pwd"])
-        credentials["tongban_browser_session"] = services.browser_session_digest(request.session.session_key)
-        credentials["tongban_org"] = getattr(request, "tongban_org_id", None)
+        credentials.update(services.signon_credentials(
+            amr=request.session.get(services.AMR_SESSION_KEY), session_key=request.session.session_key,
+            org_id=getattr(request, "tongban_org_id", None)))
         return super().create_authorization_response(request, scopes, credentials, allow)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
