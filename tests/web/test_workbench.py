@@ -124,3 +124,127 @@ def test_suspend_needs_a_reason_and_then_hides_the_item(client, staff):
     response = client.post(f"/workbench/items/{item.pk}/suspend/", {"reason": "法规修订"})
     assert response.status_code == 302 and Item.objects.get(pk=item.pk).status == "suspended"
     assert client.get(f"/items/{item.basic_code}/").status_code == 404
+
+
+def test_implementations_outside_the_department_answer_404_and_are_audited(client, staff, regions):
+    item = published_item()
+    other = published_implementation(item, DepartmentFactory(region=regions["county"], category="minzheng"))
+    client.force_login(staff["county"])
+    for url in (f"/workbench/implementations/{other.pk}/", f"/workbench/implementations/{other.pk}/suspend/",
+                "/workbench/implementations/999999/"):
+        assert client.get(url).status_code == 404
+    assert client.post(f"/workbench/implementations/{other.pk}/draft/").status_code == 404
+    denied = AuditEvent.objects.filter(action="catalog.implementation.open", outcome="denied")
+    assert denied.count() == 4 and denied.filter(object_id=str(other.pk)).count() == 3
+    client.force_login(staff["platform"])
+    assert client.get(f"/workbench/implementations/{other.pk}/").status_code == 200
+
+
+# ------------------------------------------------------------------ role management (角色管理)
+
+
+@pytest.fixture
+def admins(regions, staff):
+    platform_dept = staff["platform"].staff.department
+    civil = DepartmentFactory(region=regions["county"], category="minzheng")
+    return {
+        "platform": make_staff(platform_dept, StaffRole.PLATFORM_ADMIN, username="pa_admin"),
+        "police_admin": make_staff(staff["police"], StaffRole.DEPARTMENT_ADMIN, username="police_admin"),
+        "police_clerk": make_staff(staff["police"], StaffRole.WINDOW_CLERK, StaffRole.REVIEWER,
+                                   username="police_clerk"),
+        "civil_clerk": make_staff(civil, StaffRole.WINDOW_CLERK, username="civil_clerk"),
+    }
+
+
+def test_role_management_link_only_for_administrators(client, staff, admins):
+    for user, visible in ((admins["platform"], True), (admins["police_admin"], True), (staff["platform"], False),
+                          (admins["police_clerk"], False)):
+        client.force_login(user)
+        page = client.get("/workbench/implementations/").content.decode()
+        assert ('href="/workbench/staff/"' in page) is visible
+    assert client.get("/workbench/staff/").status_code == 403
+    assert client.get(f"/workbench/staff/{admins['civil_clerk'].staff.pk}/").status_code == 403
+    assert AuditEvent.objects.filter(action="directory.staff.list", outcome="denied").count() == 1
+    assert AuditEvent.objects.filter(action="directory.staff.view", outcome="denied").count() == 1
+
+
+def test_staff_list_is_scoped_filtered_and_paginated(client, staff, admins):
+    client.force_login(admins["platform"])
+    page = client.get("/workbench/staff/").content.decode()
+    assert "共 6 名工作人员" in page and "civil_clerk" in page and "police_clerk" in page
+    by_role = client.get("/workbench/staff/", {"role": StaffRole.REVIEWER}).content.decode()
+    assert "police_clerk" in by_role and "civil_clerk" not in by_role
+    by_name = client.get("/workbench/staff/", {"q": "civil"}).content.decode()
+    assert "civil_clerk" in by_name and "police_clerk" not in by_name
+    by_department = client.get("/workbench/staff/", {"department": staff["police"].pk}).content.decode()
+    assert "共 3 名工作人员" in by_department and "civil_clerk" not in by_department
+    empty = client.get("/workbench/staff/", {"q": "<script>nobody"}).content.decode()
+    assert "没有符合条件的工作人员" in empty and "<script>nobody" not in empty
+
+    client.force_login(admins["police_admin"])
+    page = client.get("/workbench/staff/").content.decode()
+    assert "共 3 名工作人员" in page and "civil_clerk" not in page
+    # A department id outside the scope is ignored, not trusted.
+    other = client.get("/workbench/staff/", {"department": admins["civil_clerk"].staff.department_id})
+    assert "civil_clerk" not in other.content.decode()
+
+
+def test_staff_list_query_count_does_not_grow_with_the_page(client, staff, admins, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(admins["platform"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/workbench/staff/").status_code == 200
+        return len(queries)
+
+    count()  # the first request of a session writes the session once
+    few = count()
+    for n in range(24):
+        make_staff(staff["police"], StaffRole.WINDOW_CLERK, StaffRole.APPROVER, username=f"bulk{n:02d}")
+    assert count() == few, "one query for the page and one for its roles, however many rows"
+    with django_assert_max_num_queries(15):
+        client.get("/workbench/staff/", {"page": 2})
+
+
+def test_revoking_asks_for_confirmation_and_records_the_reason(client, admins):
+    clerk = admins["police_clerk"]
+    url = f"/workbench/staff/{clerk.staff.pk}/"
+    client.force_login(admins["police_admin"])
+    page = client.get(url).content.decode()
+    assert 'value="window_clerk"' in page and 'value="approver"' in page and 'value="realname_reviewer"' not in page
+    missing_reason = client.post(url, {"roles": [StaffRole.WINDOW_CLERK]})
+    assert "请填写调整角色的原因" in missing_reason.content.decode()
+    confirm = client.post(url, {"roles": [StaffRole.WINDOW_CLERK, StaffRole.APPROVER], "reason": "调离审核岗位"})
+    text = confirm.content.decode()
+    assert "确认撤销" in text and "审核人员" in text and "同时授予：审批人员" in text
+    assert set(clerk.staff.roles.values_list("role", flat=True)) == {StaffRole.WINDOW_CLERK, StaffRole.REVIEWER}
+    done = client.post(url, {"roles": [StaffRole.WINDOW_CLERK, StaffRole.APPROVER], "reason": "调离审核岗位",
+                             "confirm": "yes"})
+    assert done.status_code == 302
+    assert set(clerk.staff.roles.values_list("role", flat=True)) == {StaffRole.WINDOW_CLERK, StaffRole.APPROVER}
+    revoked = AuditEvent.objects.get(action="directory.staff.role_revoke")
+    granted = AuditEvent.objects.get(action="directory.staff.role_grant", outcome="success")
+    assert revoked.detail == {"role": "reviewer", "reason": "调离审核岗位"} and granted.detail["role"] == "approver"
+    # Granting only needs no confirmation step.
+    assert client.post(url, {"roles": [StaffRole.WINDOW_CLERK, StaffRole.APPROVER, StaffRole.REVIEWER],
+                             "reason": "恢复审核岗位"}).status_code == 302
+
+
+def test_role_page_refuses_out_of_scope_staff_and_self(client, admins):
+    client.force_login(admins["police_admin"])
+    civil = admins["civil_clerk"].staff.pk
+    assert client.get(f"/workbench/staff/{civil}/").status_code == 404
+    assert client.post(f"/workbench/staff/{civil}/", {"roles": ["approver"], "reason": "x"}).status_code == 404
+    assert client.get("/workbench/staff/999999/").status_code == 404
+    assert AuditEvent.objects.filter(action="directory.staff.view", outcome="denied").count() == 3
+    own = client.get(f"/workbench/staff/{admins['police_admin'].staff.pk}/").content.decode()
+    assert "不能修改自己的角色" in own and 'name="roles"' not in own
+    # A forged form field for a role outside the administrator's reach is refused and audited.
+    clerk = admins["police_clerk"].staff.pk
+    response = client.post(f"/workbench/staff/{clerk}/", {"roles": ["window_clerk", "reviewer", "platform_admin"],
+                                                         "reason": "越权"})
+    assert response.status_code == 200 and "platform_admin" not in set(
+        admins["police_clerk"].staff.roles.values_list("role", flat=True))

@@ -37,6 +37,7 @@ from tongban.directory.models.region import PREFIX_LENGTH
 from tongban.directory.models.staff import PLATFORM_ROLES, SEPARATED_ADMIN_ROLES
 from tongban.directory.scope import (
     StaffContext,
+    StaffRow,
     roles_manageable_by,
     staff_audit_actor,
     staff_context_for_user,
@@ -214,14 +215,16 @@ def _role_actor(actor: Any) -> _RoleActor:
                       is_system=False)
 
 
-def _staff_for_role_change(acting: _RoleActor, *, staff_id: int, action: str) -> Staff:
+def _staff_for_role_change(acting: _RoleActor, *, staff_id: int, action: str, lock: bool = True) -> Staff:
     """The staff row, locked, if the actor administers it: 403 (audited) for an actor who administers nobody,
     404 (audited) for a staff member outside their scope, so that a bare id reveals nothing."""
     target = Target(type="directory.staff", id=str(staff_id))
     if not acting.is_system and (acting.staff is None or not acting.staff.can_manage_roles):
         raise denial(action=action, actor=acting.audit, target=target,
                      message=_("只有平台管理员、安全管理员和部门管理员可以管理工作人员角色。"))
-    qs = Staff.objects.select_for_update(of=("self",)).select_related("user", "department__region")
+    qs = Staff.objects.select_related("user", "department__region")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
     if acting.staff is not None:
         qs = qs.filter(acting.staff.admin_scope.department_filter("department_id"))
     staff = qs.filter(pk=staff_id).first()
@@ -331,6 +334,19 @@ def staff_roles_update(*, actor: Any, staff_id: int, roles: Iterable[str], reaso
     _require_manageable(acting, staff, grant | revoke, action="directory.staff.role_update")
     _apply_roles(acting, staff, grant=grant, revoke=revoke, reason=_role_reason(acting, reason))
     return RoleChange(granted=tuple(sorted(grant)), revoked=tuple(sorted(revoke)))
+
+
+@atomic_service
+def staff_open_for_admin(*, user: Any, staff_id: int) -> tuple[StaffContext, StaffRow]:
+    """A staff member's page for the role administration (角色管理): the acting administrator and the row.
+
+    403 (audited) for someone who administers nobody; 404 (audited) for a staff member outside their scope or
+    missing, so that a bare id reveals nothing.
+    """
+    acting = _role_actor(user)
+    staff = _staff_for_role_change(acting, staff_id=staff_id, action="directory.staff.view", lock=False)
+    assert acting.staff is not None  # _staff_for_role_change refused everyone else
+    return acting.staff, staff_row_of(staff)
 
 
 @atomic_service

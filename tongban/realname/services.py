@@ -314,6 +314,12 @@ def _in_scope(model: type[ReviewedRequest], pk: int, reviewer: Reviewer, *, acti
     return row
 
 
+def _require_in_scope(model: type[ManualReview] | type[CorrectionRequest], pk: int, reviewer: Reviewer, *,
+                      action: str, target: Target) -> None:
+    if not model.objects.filter(reviewer.scope.region_filter("region_code"), pk=pk).exists():
+        raise _out_of_scope(reviewer, action=action, target=target)
+
+
 @atomic_service
 def reviewer_authorize(*, user: Any, action: str, target_type: str = "", target_id: str = "") -> Reviewer:
     """The acting reviewer for a staff page; a refusal is audited (``denied``). With a request as target, the
@@ -324,7 +330,7 @@ def reviewer_authorize(*, user: Any, action: str, target_type: str = "", target_
     if model is not None and target is not None:
         if not target_id.isdigit():
             raise _out_of_scope(reviewer, action=action, target=target)
-        _in_scope(model, int(target_id), reviewer, action=action, target=target)
+        _require_in_scope(model, int(target_id), reviewer, action=action, target=target)
     return reviewer
 
 
@@ -572,7 +578,7 @@ def reviewed_identity_view(*, user: Any, kind: str, request_id: int) -> Reviewer
     model = _REVIEWED_MODELS.get(target.type)
     if model is None:
         raise NotFound(_("没有找到这份申请。"))
-    _in_scope(model, request_id, reviewer, action=f"realname.{kind}.view", target=target)
+    _require_in_scope(model, request_id, reviewer, action=f"realname.{kind}.view", target=target)
     audit_record(action=f"realname.{kind}.view", actor=_reviewer_actor(reviewer), target=target)
     return reviewer
 

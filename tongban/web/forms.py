@@ -273,3 +273,16 @@ class PasswordChangeForm(forms.Form):
                                    help_text=_l("至少8位，包含字母、数字、符号中的两种，不能包含手机号或身份证号"))
     new_password2 = forms.CharField(label=_l("确认新密码"), strip=False,
                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+class StaffRolesForm(WorkbenchForm):
+    """角色管理: the roles a staff member should hold (only those the administrator may change are offered)."""
+
+    roles = forms.MultipleChoiceField(label=_l("角色"), required=False, widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(label=_l("调整原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _l("请填写调整角色的原因。")},
+                             help_text=_l("记入审计日志，例如“岗位调整，经局长审批（文号）”。"))
+
+    def __init__(self, *args: Any, role_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = role_choices

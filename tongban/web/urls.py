@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tongban.web.views import account, portal, workbench
+from tongban.web.views import account, portal, staff_roles, workbench
 
 app_name = "web"
 urlpatterns = [
@@ -47,4 +47,6 @@ urlpatterns = [
          name="wb_implementation_draft"),
     path("workbench/implementations/<int:implementation_id>/<slug:action>/", workbench.implementation_action,
          name="wb_implementation_action"),
+    path("workbench/staff/", staff_roles.staff_list, name="wb_staff"),
+    path("workbench/staff/<int:staff_id>/", staff_roles.staff_detail, name="wb_staff_detail"),
 ]
