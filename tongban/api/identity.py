@@ -22,7 +22,7 @@ from tongban.core.http import client_ip
 from tongban.identity import selectors as identity
 from tongban.identity import services
 from tongban.identity.captcha import captcha_check, captcha_new
-from tongban.identity.interface import AccountKind
+from tongban.identity.interface import AMR_SESSION_KEY, AccountKind
 from tongban.identity.sessions import (
     session_list_for_user,
     session_logout,
@@ -30,7 +30,7 @@ from tongban.identity.sessions import (
     session_revoke,
     session_settings,
 )
-from tongban.oidc.services import AMR_SESSION_KEY
+from tongban.oidc import api as oidc_api
 from tongban.organizations import selectors as organizations
 from tongban.organizations import services as organization_services
 from tongban.realname import selectors as realname
@@ -294,6 +294,23 @@ def realname_manual(request: HttpRequest, name: str = Form(..., max_length=200),
 def _review(row: Any) -> dict[str, Any]:
     return {"id": row.pk, "status": row.status, "status_label": str(row.get_status_display()),
             "reject_reason": row.reject_reason, "created_at": row.created_at, "reviewed_at": row.reviewed_at}
+
+
+@router.post("/authorizations", auth=bearer,
+             response={201: s.AuthorizationOut, **s.error_responses(400, 401, 403, 404, 422)},
+             summary="应用内授权：为已登记的接入系统签发授权码（单点登录）",
+             description="与浏览器的 /oidc/authorize/ 规则相同：接入系统须已登记，回调地址和授权范围须与登记一致，须带 PKCE。"
+                         "acr_values 要求的实名等级高于本人时返回 403 step_up_required（issues 给出所需等级），"
+                         "本人完成实名核验后重试；本人尚未同意向该系统提供所列信息时返回 403 consent_required"
+                         "（issues 列出各授权范围），在应用内征得同意后以 consent=true 重试。成功后把 redirect_uri "
+                         "交给接入系统，由它在 /oidc/token/ 用 code 和 code_verifier 换取令牌；ID 令牌的 amr 取本会话的登录方式。")
+def authorize(request: HttpRequest, payload: s.AuthorizationIn) -> Status[Any]:
+    me = current(request)
+    params = payload.model_dump(exclude={"consent", "organization_id"}, exclude_none=True)
+    issued = oidc_api.inapp_authorize(request=request, params=params, consent=payload.consent,
+                                      amr=me.session.get(AMR_SESSION_KEY), session_key=me.token,
+                                      organization_id=payload.organization_id)
+    return Status(201, issued)
 
 
 @router.get("/realname/requests", auth=bearer, response={200: s.RealnameRequestsOut, **s.error_responses(401, 403)},

@@ -384,7 +384,8 @@ class AuthorizationIn(Schema):
     nonce: str | None = Field(None, max_length=255)
     state: str | None = Field(None, max_length=500)
     acr_values: str | None = Field(None, max_length=100, description="要求的实名等级，如 tongban:loa:2")
-    consent: bool = Field(False, description="本人已在应用内同意向该系统提供所列信息")
+    consent: bool = Field(False, description="本人已在应用内同意向该系统提供所列信息（含身份证号，如申请了 id_number）")
+    organization_id: int | None = Field(None, description="申请 organization 范围时，本次代表的法人（GET /organizations 中的 id）；法人账号本身登录时不填")
 
 
 class AuthorizationOut(Schema):
