@@ -30,6 +30,14 @@ def test_demo_data_loads_once_and_never_duplicates():
     levels = [user_assurance_level(user=account_find(identifier=p[0])) for p in loader.DEMO_PEOPLE]
     assert levels == [1, 2, 3, 4]
     assert account_find(identifier=loader.DEMO_ENTERPRISE[0]).kind == "organization"
+    from django.contrib.auth import get_user_model
+
+    from tongban.directory.selectors import staff_context_for_user
+
+    staff = {row[0]: staff_context_for_user(get_user_model().objects.get(username=row[0])) for row in loader.DEMO_STAFF}
+    assert staff["demo_reviewer"].scope.region_prefix == "53" and staff["demo_sl_reviewer"].scope.region_prefix == "530126"
+    assert staff["demo_platform"].is_platform_admin and staff["demo_platform"].is_platform_catalog_admin
+    assert staff["demo_security"].is_security_admin and staff["demo_km_admin"].is_department_admin
 
 
 def test_seed_catalogue_has_what_the_issue_requires():

@@ -53,16 +53,23 @@ NATURES = {"法定机关": "statutory", "授权组织": "authorised", "受委托
 
 # Demo staff accounts (listed in README.md). Passwords and TOTP secrets are public: demo only.
 DEMO_STAFF = [
-    ("demo_platform", "Demo@Tongban2026", "张平台（演示）", PROVINCE, "zwfw", [StaffRole.PLATFORM_CATALOG_ADMIN]),
+    ("demo_platform", "Demo@Tongban2026", "张平台（演示）", PROVINCE, "zwfw",
+     [StaffRole.PLATFORM_CATALOG_ADMIN, StaffRole.PLATFORM_ADMIN]),
     ("demo_km_scjg", "Demo@Tongban2026", "李市监（演示）", KUNMING, "scjg", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
     ("demo_sl_gongan", "Demo@Tongban2026", "王公安（演示）", COUNTY, "gongan", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
     ("demo_reviewer", "Demo@Tongban2026", "赵审核（演示）", PROVINCE, "zwfw", [StaffRole.REALNAME_REVIEWER]),
+    ("demo_sl_reviewer", "Demo@Tongban2026", "钱审核（演示）", COUNTY, "zwfw", [StaffRole.REALNAME_REVIEWER]),
+    ("demo_km_admin", "Demo@Tongban2026", "周部门（演示）", KUNMING, "scjg", [StaffRole.DEPARTMENT_ADMIN]),
+    ("demo_security", "Demo@Tongban2026", "孙安全（演示）", PROVINCE, "zwfw", [StaffRole.SECURITY_ADMIN]),
 ]
 DEMO_TOTP_SECRETS = {
     "demo_platform": "DEMOPLATFORMTOTPSECRETONLYFORDEM",
     "demo_km_scjg": "DEMOKUNMINGSCJGTOTPSECRETONLYFOR",
     "demo_sl_gongan": "DEMOSHILINGONGANTOTPSECRETONLYAB",
     "demo_reviewer": "DEMOREVIEWERTOTPSECRETONLYFORDEM",
+    "demo_sl_reviewer": "DEMOSHILINREVIEWERTOTPSECRETONLY",
+    "demo_km_admin": "DEMOKUNMINGADMINTOTPSECRETONLYFO",
+    "demo_security": "DEMOSECURITYADMINTOTPSECRETONLYA",
 }
 DEMO_PASSWORD = "Demo@Tongban2026"  # noqa: S105 - published demo password
 # Demo citizens (fictitious people; ID numbers are well-formed but invented): phone, name, ID number, level.
@@ -80,7 +87,7 @@ def data_files() -> list[Path]:
     return [path for path in files if path.exists()]
 
 
-LOADER_VERSION = b"3"  # bump when the loader itself changes what it writes
+LOADER_VERSION = b"4"  # bump when the loader itself changes what it writes
 
 
 def fingerprint() -> str:
@@ -252,6 +259,11 @@ def _load_staff(echo: Callable[[str], None]) -> None:
             directory_services.staff_create(username=username, password=password, name=name,
                                             department_id=department.pk, roles=roles)
         user = user_model.objects.get(username=username)
+        context = directory_selectors.staff_context_for_user(user)
+        for role in sorted(set(roles) - (context.roles if context else set())):  # demo staff created earlier
+            if context is not None:
+                directory_services.staff_role_grant(actor=SYSTEM, staff_id=context.staff_id, role=role,
+                                                    reason="演示数据")
         if not totp_has_device(user=user):
             totp_enroll_demo(user=user, secret=DEMO_TOTP_SECRETS[username])
     echo(f"演示工作人员账号：{len(DEMO_STAFF)} 个（动态口令密钥见 README.md）")
