@@ -248,3 +248,15 @@ def test_role_page_refuses_out_of_scope_staff_and_self(client, admins):
                                                          "reason": "越权"})
     assert response.status_code == 200 and "platform_admin" not in set(
         admins["police_clerk"].staff.roles.values_list("role", flat=True))
+
+
+def test_workbench_home_opens_the_page_of_the_main_role(client, staff, admins, regions):
+    reviewer = make_staff(DepartmentFactory(region=regions["kunming"], category="zwfw"), StaffRole.REALNAME_REVIEWER)
+    for user, target in ((staff["platform"], "/workbench/items/"), (staff["county"], "/workbench/implementations/"),
+                         (reviewer, "/account/realname/review/"), (admins["police_admin"], "/workbench/staff/"),
+                         (admins["police_clerk"], "/workbench/implementations/")):
+        client.force_login(user)
+        assert client.get("/workbench/")["Location"] == target
+    client.force_login(reviewer)
+    queue = client.get("/account/realname/review/").content.decode()
+    assert 'href="/account/realname/review/"' in queue and 'href="/workbench/staff/"' not in queue

@@ -80,6 +80,10 @@ class StaffContext:
         return StaffRole.SECURITY_ADMIN in self.roles and self.scope.platform_wide
 
     @property
+    def is_realname_reviewer(self) -> bool:
+        return StaffRole.REALNAME_REVIEWER in self.roles
+
+    @property
     def is_department_admin(self) -> bool:
         return StaffRole.DEPARTMENT_ADMIN in self.roles
 

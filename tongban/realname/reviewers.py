@@ -30,6 +30,7 @@ class Reviewer:
     department_name: str
     scope: StaffScope
     can_manage_roles: bool = False  # for the workbench navigation
+    is_realname_reviewer: bool = True
 
     def covers(self, region_code: str) -> bool:
         return self.scope.covers_region(region_code)

@@ -123,9 +123,15 @@ def _report(request: HttpRequest, error: DomainError) -> None:
 
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
+    """The first page of the staff member's main role."""
     staff = _staff(request)
     if staff.is_platform_catalog_admin:
         return redirect("web:wb_items")
+    if not staff.is_department_catalog_admin:
+        if staff.is_realname_reviewer:
+            return redirect("realname:review_queue")
+        if staff.can_manage_roles:
+            return redirect("web:wb_staff")
     return redirect("web:wb_implementations")
 
 
