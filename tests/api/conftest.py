@@ -33,20 +33,25 @@ def last_code(phone: str) -> str:
     return re.search(r"\d{6}", sms.text).group(0)  # type: ignore[union-attr]
 
 
+def _url(path: str) -> str:
+    """Paths under /api/v1/identity may be given relative to it ("/me"); others in full ("/api/v1/organizations")."""
+    return path if path.startswith("/api/") else f"{API}{path}"
+
+
 def post(client: Client, path: str, data: dict[str, Any] | None = None, token: str | None = None, **extra: Any) -> Any:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    return client.post(f"{API}{path}" if path.startswith("/") else path, data or {},
+    return client.post(_url(path), data or {},
                        content_type="application/json", **headers, **extra)
 
 
 def get(client: Client, path: str, token: str | None = None, **params: Any) -> Any:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    return client.get(f"{API}{path}" if path.startswith("/") else path, params, **headers)
+    return client.get(_url(path), params, **headers)
 
 
 def delete(client: Client, path: str, token: str | None = None) -> Any:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    return client.delete(f"{API}{path}" if path.startswith("/") else path, **headers)
+    return client.delete(_url(path), **headers)
 
 
 def send_code(client: Client, phone: str, purpose: str = "register") -> str:
