@@ -6,9 +6,9 @@ query that serves a staff member filters through it (see ``docs/adr/0010-staff-r
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from tongban.directory.models import Department, Hall, Region, RegionLevel, Staff
+from tongban.directory.models import Department, Hall, Region, RegionLevel, Staff, StaffRoleAssignment
 from tongban.directory.models.region import PREFIX_LENGTH
 from tongban.directory.scope import (
     StaffContext,
@@ -49,10 +49,10 @@ def staff_list_for_admin(
     if department_id:
         qs = qs.filter(department_id=department_id)
     if role:
-        qs = qs.filter(roles__role=role)
+        qs = qs.filter(Exists(StaffRoleAssignment.objects.filter(staff=OuterRef("pk"), role=role)))
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(user__username__icontains=query))
-    return StaffRows(qs.distinct().order_by("department__region__code", "department__category", "name", "pk"))
+    return StaffRows(qs.order_by("department__region__code", "department__category", "name", "pk"))
 
 
 def staff_get_for_admin(*, actor: StaffContext, staff_id: int) -> StaffRow | None:
