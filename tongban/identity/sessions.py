@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user, login, logout
-from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -165,7 +165,10 @@ def session_resume(*, session_key: str, ip: str | None, user_agent: str) -> Bear
         session_close(session=session, user=user, reason="timeout")
         session.flush()
         return None
-    session.save()
+    try:
+        session.save()
+    except UpdateError:  # ended (logged out, revoked, flushed) by a concurrent request
+        return None
     return BearerSession(user=user, session=session)
 
 
