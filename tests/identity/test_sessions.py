@@ -70,19 +70,21 @@ def test_password_change_ends_other_sessions(person):
     assert other.get("/account/sessions/").status_code == 302
 
 
-def test_password_change_needs_the_current_password_and_signs_out_other_devices(person):
+def test_password_change_needs_a_fresh_reauthentication_and_signs_out_other_devices(person):
     other, me = Client(HTTP_USER_AGENT="旧手机"), Client(HTTP_USER_AGENT="本机")
     other.force_login(person)
     me.force_login(person)
     other.get("/account/sessions/")
-    wrong = me.post("/account/password/", {"current_password": "nope", "new_password": "Fresh#2026pass",
-                                           "new_password2": "Fresh#2026pass"})
-    assert "账号或密码不正确" in wrong.content.decode()
-    weak = me.post("/account/password/", {"current_password": "Secret#2026pass", "new_password": "12345678",
-                                          "new_password2": "12345678"})
+    first = me.get("/account/password/")
+    assert first.status_code == 302 and first["Location"].startswith("/account/reauth/?next=")
+    wrong = me.post("/account/reauth/", {"action": "password", "password": "nope", "next": "/account/password/"})
+    assert "密码不正确" in wrong.content.decode()
+    right = me.post("/account/reauth/", {"action": "password", "password": "Secret#2026pass",
+                                         "next": "/account/password/"})
+    assert right["Location"] == "/account/password/"
+    weak = me.post("/account/password/", {"new_password": "12345678", "new_password2": "12345678"})
     assert "密码" in weak.content.decode() and weak.status_code == 200
-    done = me.post("/account/password/", {"current_password": "Secret#2026pass", "new_password": "Fresh#2026pass",
-                                          "new_password2": "Fresh#2026pass"})
+    done = me.post("/account/password/", {"new_password": "Fresh#2026pass", "new_password2": "Fresh#2026pass"})
     assert done.status_code == 302
     assert me.get("/account/sessions/").status_code == 200, "this device stays signed in"
     assert other.get("/account/sessions/").status_code == 302, "the other device is signed out"

@@ -46,7 +46,7 @@ def _auth_history(user_id: int) -> list[dict[str, Any]]:
 @atomic_service
 def person_data_export(*, user: Any) -> dict[str, Any]:
     """The export as a JSON-able dict. The caller checked a fresh re-authentication."""
-    person = Person.objects.select_related("user").filter(user_id=getattr(user, "pk", None),
+    person = Person.objects.select_related("user").filter(user_id=getattr(user, "pk", 0),
                                                           closed_at__isnull=True).first()
     if person is None:
         raise NotPermitted(_("这里只面向个人（自然人）账号。"), code="not_a_person")

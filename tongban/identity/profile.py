@@ -24,7 +24,7 @@ LABEL_MAX = 20
 
 def _person(user: Any, *, lock: bool = False) -> Person:
     rows = Person.objects.select_for_update() if lock else Person.objects.all()
-    person = rows.filter(user_id=getattr(user, "pk", None), closed_at__isnull=True).first()
+    person = rows.filter(user_id=getattr(user, "pk", 0), closed_at__isnull=True).first()
     if person is None:
         raise NotPermitted(_("这里只面向个人（自然人）账号。"), code="not_a_person")
     return person

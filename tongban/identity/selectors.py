@@ -82,7 +82,7 @@ def address_list_for_person(*, user: Any) -> list[AddressRow]:
     """The person's own addresses, the detail masked."""
     return [AddressRow(id=a.pk, label=a.label, region_code=a.region_code, detail_masked=_mask_detail(a.detail),
                        is_default=a.is_default)
-            for a in Address.objects.filter(person__user_id=getattr(user, "pk", None))]
+            for a in Address.objects.filter(person__user_id=getattr(user, "pk", 0))]
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def contact_list_for_person(*, user: Any) -> list[ContactRow]:
     """The person's own emergency contacts, masked."""
     return [ContactRow(id=c.pk, name_masked=mask_name(c.name), phone_masked=mask_phone(c.phone),
                        relation=c.relation, relation_label=str(ContactRelation(c.relation).label))
-            for c in EmergencyContact.objects.filter(person__user_id=getattr(user, "pk", None))]
+            for c in EmergencyContact.objects.filter(person__user_id=getattr(user, "pk", 0))]
 
 
 def user_assurance_level(*, user: Any) -> int:

@@ -459,7 +459,7 @@ def person_password_change(
     person_password_set(user=user, new_password=new_password, keep_session_key=keep_session_key)
 
 
-def person_password_set(*, user: User, new_password: str, keep_session_key: str | None = None) -> None:
+def person_password_set(*, user: Any, new_password: str, keep_session_key: str | None = None) -> None:
     """Set a new password for a person who re-authenticated just now (the caller checks that); every other
     session ends."""
     person = Person.objects.filter(user_id=user.pk).first()
@@ -481,7 +481,7 @@ def _end_sessions(*, user_id: int, keep_session_key: str | None) -> int:
     return others.update(ended_at=timezone.now())
 
 
-def _person_of(user: User) -> Person:
+def _person_of(user: Any) -> Person:
     person = Person.objects.select_related("user").filter(user_id=user.pk, closed_at__isnull=True).first()
     if person is None or not user.is_active:
         raise NotPermitted(_("这里只面向个人（自然人）账号。"), code="not_a_person")
@@ -491,7 +491,7 @@ def _person_of(user: User) -> Person:
 # ------------------------------------------------------------------ re-authentication (身份确认)
 
 
-def person_reauthenticate_password(*, user: User, password: str, ip: str | None) -> None:
+def person_reauthenticate_password(*, user: Any, password: str, ip: str | None) -> None:
     """Re-authentication before a sensitive change: the current password. A wrong one counts towards the lock."""
     index = blind_index(str(user.pk), context="identity.reauth")
     if _ip_throttled(ip):
@@ -506,13 +506,13 @@ def person_reauthenticate_password(*, user: User, password: str, ip: str | None)
                  target=Target(type="identity.user", id=str(user.pk)), detail={"method": AMR_PWD})
 
 
-def reauth_code_send(*, user: User, ip: str | None) -> None:
+def reauth_code_send(*, user: Any, ip: str | None) -> None:
     """An SMS code to the person's current mobile number, for re-authentication."""
     person = _person_of(user)
     sms_code_send(phone=person.phone, purpose=CodePurpose.REAUTH, ip=ip)
 
 
-def person_reauthenticate_sms(*, user: User, sms_code: str) -> None:
+def person_reauthenticate_sms(*, user: Any, sms_code: str) -> None:
     """Re-authentication with the SMS code sent to the current mobile number."""
     person = _person_of(user)
     sms_code_consume(phone=person.phone, purpose=CodePurpose.REAUTH, code=sms_code)
@@ -523,7 +523,7 @@ def person_reauthenticate_sms(*, user: User, sms_code: str) -> None:
 # ------------------------------------------------------------------ change of mobile number (更换手机号)
 
 
-def phone_change_code_send(*, user: User, new_phone: str, ip: str | None) -> None:
+def phone_change_code_send(*, user: Any, new_phone: str, ip: str | None) -> None:
     """Step 1: an SMS code to the NEW number. Whether it is registered is told only after the code is checked."""
     person = _person_of(user)
     new_phone = validate_mobile(new_phone, field="new_phone")
@@ -542,7 +542,7 @@ def _notify_old_phone(phone: str, new_masked: str) -> None:
         log.warning("old-number notice for a phone change was not sent", exc_info=True)
 
 
-def person_phone_change(*, user: User, new_phone: str, sms_code: str, keep_session_key: str | None) -> None:
+def person_phone_change(*, user: Any, new_phone: str, sms_code: str, keep_session_key: str | None) -> None:
     """Step 2 (after re-authentication): the code sent to the new number; the encrypted number and its blind index
     change together, the old number is told by SMS and every other session ends."""
     new_phone = validate_mobile(new_phone, field="new_phone")
@@ -649,13 +649,13 @@ def login_with_qr(*, ticket: str, browser_session_key: str | None, ip: str | Non
 CLOSED_ACCOUNT_RETENTION = timedelta(days=3 * 365)
 
 
-def person_close_blockers(*, user: User) -> list[str]:
+def person_close_blockers(*, user: Any) -> list[str]:
     """Why the account cannot be closed now (from other apps' hooks, e.g. an active legal representative)."""
     return closure_blockers(user.pk)
 
 
 @atomic_service
-def person_account_close(*, user: User) -> datetime:
+def person_account_close(*, user: Any) -> datetime:
     """注销: after re-authentication and an explicit confirmation. The account is disabled, every session ends,
     other apps run their closing actions (OIDC tokens revoked), the phone and ID blind indexes are released so the
     number can register again, and the personal fields stay encrypted until the returned date."""

@@ -9,3 +9,8 @@ class OidcConfig(AppConfig):
     label = "oidc"
     verbose_name = _("统一身份认证")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tongban.oidc import account_hooks
+
+        account_hooks.register()

@@ -6,3 +6,8 @@ class RealnameConfig(AppConfig):
     name = "tongban.realname"
     label = "realname"
     verbose_name = _("实名核验")
+
+    def ready(self) -> None:
+        from tongban.realname import account_hooks
+
+        account_hooks.register()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tongban.web.views import account, portal, staff_roles, workbench
+from tongban.web.views import account, account_profile, account_security, login_methods, portal, staff_roles, workbench
 
 app_name = "web"
 urlpatterns = [
@@ -23,6 +23,21 @@ urlpatterns = [
     path("account/logout/", account.logout_view, name="logout"),
     path("account/sessions/", account.sessions, name="sessions"),
     path("account/password/", account.password_change, name="password_change"),
+    path("account/login/otp/", account.login_otp, name="login_otp"),
+    path("account/login/qr/", login_methods.qr_login, name="login_qr"),
+    path("account/login/qr/status/", login_methods.qr_login_status, name="login_qr_status"),
+    path("account/login/face/", login_methods.face_login_view, name="login_face"),
+    path("account/qr/<str:ticket>/", login_methods.qr_scan, name="qr_scan"),
+    path("account/reauth/", account_security.reauth, name="reauth"),
+    path("account/totp/", account_security.totp, name="totp"),
+    path("account/totp/enable/", account_security.totp_enable, name="totp_enable"),
+    path("account/totp/disable/", account_security.totp_disable_view, name="totp_disable"),
+    path("account/phone/", account_security.phone_change, name="phone_change"),
+    path("account/export/", account_security.export, name="export"),
+    path("account/close/", account_security.close, name="close"),
+    path("account/addresses/", account_profile.addresses, name="addresses"),
+    path("account/contacts/", account_profile.contacts, name="contacts"),
+    path("account/preferences/", account_profile.preferences, name="preferences"),
     path("account/captcha.png", account.captcha_image, name="captcha"),
     path("dev/sms/", account.sms_inbox, name="sms_inbox"),
     path("dev/captcha/", account.captcha_reveal, name="captcha_reveal"),

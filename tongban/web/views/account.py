@@ -1,4 +1,5 @@
-"""Citizen accounts: registration, sign-in (password or SMS code), profile, sign-out. All work without JavaScript."""
+"""Citizen accounts: registration, sign-in (password or SMS code, then the TOTP code when the person enabled it),
+profile, sign-out. All work without JavaScript."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from tongban.identity import selectors as identity
 from tongban.identity import services
 from tongban.identity.captcha import captcha_check, captcha_new, captcha_revealed
 from tongban.identity.interface import AccountKind
+from tongban.identity.methods import AMR_OTP
 from tongban.identity.sessions import session_list_for_user, session_revoke
 from tongban.notifications.selectors import simulated_sms_recent, simulator_enabled
-from tongban.oidc.services import AMR_SESSION_KEY
-from tongban.web.forms import PasswordChangeForm, PasswordLoginForm, RegisterForm, SmsLoginForm
+from tongban.web.account_forms import NewPasswordForm
+from tongban.web.forms import PasswordLoginForm, RegisterForm, SmsLoginForm, TotpForm
+from tongban.web.signin import pending_login, reauth_required, second_factor_pending, sign_in
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -102,13 +105,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
             try:
                 user = services.login_with_password(identifier=data["identifier"], password=data["password"],
                                                     ip=client_ip(request), kind=AccountKind.PERSON)
+            except services.SecondFactorRequired as pending:
+                return second_factor_pending(request, pending.pending, target=_next(request))
             except DomainError as error:
                 _error(password_form, error)
                 needs_captcha = services.login_needs_captcha(identifier=data["identifier"], ip=client_ip(request))
             else:
-                login(request, user, backend=BACKEND)
-                request.session[AMR_SESSION_KEY] = ["pwd"]
-                return redirect(_next(request))
+                return sign_in(request, user, amr=["pwd"], target=_next(request))
     elif request.method == "POST" and mode == "sms" and sms_form.is_valid():
         if request.POST.get("action") == "send_code":
             _send_code(request, sms_form, "login")
@@ -116,15 +119,36 @@ def login_view(request: HttpRequest) -> HttpResponse:
             try:
                 user = services.login_with_sms(phone=sms_form.cleaned_data["phone"],
                                                sms_code=sms_form.cleaned_data["sms_code"], ip=client_ip(request))
+            except services.SecondFactorRequired as pending:
+                return second_factor_pending(request, pending.pending, target=_next(request))
             except DomainError as error:
                 _error(sms_form, error)
             else:
-                login(request, user, backend=BACKEND)
-                request.session[AMR_SESSION_KEY] = ["sms"]
-                return redirect(_next(request))
+                return sign_in(request, user, amr=["sms"], target=_next(request))
     return render(request, "web/account/login.html", {
         "mode": mode, "password_form": password_form, "sms_form": sms_form, "needs_captcha": needs_captcha,
         "next": _next(request), "sms_simulator": simulator_enabled()})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_otp(request: HttpRequest) -> HttpResponse:
+    """Second step of a sign-in for a person who enabled TOTP (动态口令): the password or SMS code was right."""
+    waiting = pending_login(request)
+    if waiting is None:
+        messages.error(request, _("登录已超时，请重新登录。"))
+        return redirect("web:login")
+    pending, target = waiting
+    form = TotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.login_second_factor(pending=pending, code=form.cleaned_data["code"],
+                                                ip=client_ip(request))
+        except DomainError as error:
+            form.add_error("code", error.message)
+        else:
+            return sign_in(request, user, amr=[*pending.amr, AMR_OTP], target=target)
+    return render(request, "web/account/login_otp.html", {"form": form})
 
 
 @require_POST
@@ -143,20 +167,19 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "web/account/profile.html", {"profile": profile})
 
 
-@login_required(login_url="web:login")
+@reauth_required
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
-    """修改密码: the current password is asked again; every other signed-in device is signed out."""
-    form = PasswordChangeForm(request.POST or None)
+    """修改密码 after re-authentication (password or SMS code); every other signed-in device is signed out."""
+    form = NewPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["new_password"] != data["new_password2"]:
             form.add_error("new_password2", _("两次输入的新密码不一致。"))
         else:
             try:
-                services.person_password_change(user=request.user, current_password=data["current_password"],
-                                                 new_password=data["new_password"], ip=client_ip(request),
-                                                 keep_session_key=request.session.session_key)
+                services.person_password_set(user=request.user, new_password=data["new_password"],
+                                             keep_session_key=request.session.session_key)
             except DomainError as error:
                 _error(form, error)
             else:
