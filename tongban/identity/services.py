@@ -645,7 +645,7 @@ def login_with_qr(*, ticket: str, browser_session_key: str | None, ip: str | Non
 # ------------------------------------------------------------------ closing the account (注销账号)
 
 
-# How long the personal data of a closed account stays (encrypted) before it is deleted: docs/adr/0010.
+# How long the personal data of a closed account stays (encrypted) before it is deleted: docs/adr/0011.
 CLOSED_ACCOUNT_RETENTION = timedelta(days=3 * 365)
 
 
