@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 import pytest
 from django.test import Client
+from PIL import Image
 
 from tongban.notifications.models import SimulatedSms
 
 PASSWORD = "Yunnan#2026road"
 API = "/api/v1/identity"
+# The real-name simulators' documented cases (tongban/realname/providers/simulator_cases.py).
+MISMATCH_ID = "530102197001010037"
+UNAVAILABLE_ID = "532501199208150041"
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +84,14 @@ def verify_population(client: Client, token: str, *, name: str, id_number: str) 
     response = post(client, "/realname/population", {"name": name, "id_number": id_number}, token=token)
     assert response.status_code == 200, response.content
     return response.json()
+
+
+def picture() -> bytes:
+    """A small PNG with some structure (a one-colour picture fails the face simulator's liveness check)."""
+    image = Image.new("RGB", (80, 60), (200, 180, 160))
+    for x in range(80):
+        for y in range(0, 60, 3):
+            image.putpixel((x, y), ((x * 3) % 256, (y * 5) % 256, 90))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

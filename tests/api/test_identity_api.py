@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import time
+from importlib import import_module
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.api.conftest import (
+    MISMATCH_ID,
     PASSWORD,
+    UNAVAILABLE_ID,
     delete,
     get,
     login,
+    picture,
     post,
     register_person,
     send_code,
     verify_population,
 )
-from tests.realname.conftest import MISMATCH_ID, UNAVAILABLE_ID, picture
 from tongban.core.models import AuditEvent
 from tongban.identity import services as identity_services
 from tongban.identity.models import UserSession
@@ -192,7 +195,7 @@ def test_expired_tokens_are_refused(client, settings, key, age):
     register_person(client, PHONE)
     token = login(client, PHONE)
     assert get(client, "/me", token=token).status_code == 200
-    store = SessionStore(session_key=token)
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=token)
     seconds = settings.SESSION_IDLE_SECONDS if age == "idle" else settings.SESSION_ABSOLUTE_SECONDS
     store[key] = time.time() - seconds - 5
     store.save()
@@ -231,8 +234,6 @@ def test_face_and_bankcard_raise_to_level_three(client):
     register_person(client, PHONE)
     token = login(client, PHONE)
     photo = picture()
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     face = client.post("/api/v1/identity/realname/face",
                        {"name": NAME, "id_number": ID_NUMBER, "photo": SimpleUploadedFile("me.png", photo)},
                        HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -252,8 +253,6 @@ def test_face_without_a_photo_is_refused_in_chinese(client):
 
 
 def test_manual_review_is_submitted_and_listed(client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     register_person(client, PHONE)
     token = login(client, PHONE)
     files = {name: SimpleUploadedFile(f"{name}.png", picture()) for name in ("id_front", "id_back", "handheld")}
