@@ -83,6 +83,7 @@ def _child_env(data_dir: Path) -> dict[str, str]:
         "TONGBAN_ALLOW_DERIVED_KEYS": "1",
         "TONGBAN_SECRET_KEY": SESSION_SECRET,  # one per run: the data keys derive from it
         "TONGBAN_DEMO": "1",
+        "TONGBAN_CAPTCHA_REVEAL": "1",  # /dev/captcha/ shows the browser its own captcha text, as /dev/sms/ its SMS
         "TONGBAN_LOG_LEVEL": "WARNING",
     })
     return env
