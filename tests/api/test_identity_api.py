@@ -263,3 +263,27 @@ def test_manual_review_is_submitted_and_listed(client):
     assert requests["manual_reviews"][0] == {**requests["manual_reviews"][0], "id": response.json()["id"],
                                              "status": "pending", "reviewed_at": None}
     assert requests["corrections"] == []
+
+
+def test_a_person_with_totp_completes_the_sign_in_with_the_code(client):
+    import pyotp
+
+    from tongban.identity.totp import totp_enroll_demo
+
+    register_person(client, PHONE)
+    user = get_user_model().objects.get(person__phone_index=identity_services.phone_index(PHONE))
+    secret = pyotp.random_base32()
+    totp_enroll_demo(user=user, secret=secret)
+    first = post(client, "/sessions", {"identifier": PHONE, "password": PASSWORD})
+    assert first.status_code == 401 and error(first)["code"] == "second_factor_required"
+    assert "token" not in first.json()
+    assert post(Client(), "/sessions/otp", {"code": pyotp.TOTP(secret).now()}).status_code == 401, \
+        "the pending sign-in belongs to the cookie session that passed the password"
+    wrong = post(client, "/sessions/otp", {"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"})
+    assert wrong.status_code == 401 and error(wrong)["code"] == "authentication_failed"
+    done = post(client, "/sessions/otp", {"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 201, done.content
+    assert done.json()["amr"] == ["pwd", "otp"]
+    assert get(client, "/me", token=done.json()["token"]).json()["amr"] == ["pwd", "otp"]
+    again = post(client, "/sessions/otp", {"code": pyotp.TOTP(secret).now()})
+    assert again.status_code == 401, "the pending sign-in is used up"

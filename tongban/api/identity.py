@@ -8,6 +8,8 @@ the ordinary Django session identified by the session cookie, as the browser doe
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +25,7 @@ from tongban.identity import selectors as identity
 from tongban.identity import services
 from tongban.identity.captcha import captcha_check, captcha_new
 from tongban.identity.interface import AMR_SESSION_KEY, AccountKind
+from tongban.identity.methods import AMR_OTP, AMR_PWD, AMR_SMS
 from tongban.identity.sessions import (
     session_list_for_user,
     session_logout,
@@ -38,6 +41,8 @@ from tongban.realname import services as realname_services
 
 router = Router(tags=["identity"])
 
+PENDING_KEY = "tb_api_login_pending"  # a sign-in waiting for its TOTP code, in the cookie session
+PENDING_SECONDS = 300
 CAPTCHA_MESSAGE = "请输入图形验证码：先获取 GET /api/v1/identity/captcha 的图片（同一会话 Cookie），再填写图片上的字符（不区分大小写）。"
 
 
@@ -76,6 +81,19 @@ def _with_captcha_hint(error: DomainError, *, needed: bool) -> DomainError:
         error.issues.append(Issue(code="captcha_required", field="captcha",
                                   message=_("连续登录失败3次，下次登录须填写图形验证码。")))
     return error
+
+
+def _first_factor(request: HttpRequest, sign_in: Callable[[], Any]) -> Any:
+    """The account after a password or SMS code; for a person who enabled TOTP, the half-done sign-in is kept in
+    the cookie session (5 minutes, a new session key) and ``second_factor_required`` answers (401)."""
+    try:
+        return sign_in()
+    except services.SecondFactorRequired as error:
+        request.session.cycle_key()
+        request.session[PENDING_KEY] = {**error.pending.as_session(), "at": time.time()}
+        error.issues.append(Issue(code="second_factor_required", field="code", message=_(
+            "请在5分钟内用同一会话 Cookie 调用 POST /api/v1/identity/sessions/otp 提交验证器应用上的6位动态口令。")))
+        raise
 
 
 def _account(user: Any) -> dict[str, Any]:
@@ -144,19 +162,35 @@ def login_password(request: HttpRequest, payload: s.PasswordLoginIn) -> Status[A
     _captcha_gate(request, needed=services.login_needs_captcha(identifier=payload.identifier, ip=ip),
                   answer=payload.captcha)
     try:
-        user = services.login_with_password(identifier=payload.identifier, password=payload.password, ip=ip,
-                                            kind=AccountKind.PERSON)
+        user = _first_factor(request, lambda: services.login_with_password(
+            identifier=payload.identifier, password=payload.password, ip=ip, kind=AccountKind.PERSON))
     except services.AuthenticationFailed as error:
         raise _with_captcha_hint(error, needed=services.login_needs_captcha(
             identifier=payload.identifier, ip=ip)) from None
-    return _signed_in(request, user, amr=["pwd"])
+    return _signed_in(request, user, amr=[AMR_PWD])
 
 
 @router.post("/sessions/sms", response={201: s.TokenOut, **s.error_responses(401, 422, 429)},
              summary="短信验证码登录", description="先用 POST /identity/sms-codes（purpose=login）获取验证码。")
 def login_sms(request: HttpRequest, payload: s.SmsLoginIn) -> Status[Any]:
-    user = services.login_with_sms(phone=payload.phone, sms_code=payload.sms_code, ip=_ip(request))
-    return _signed_in(request, user, amr=["sms"])
+    user = _first_factor(request, lambda: services.login_with_sms(phone=payload.phone, sms_code=payload.sms_code,
+                                                                  ip=_ip(request)))
+    return _signed_in(request, user, amr=[AMR_SMS])
+
+
+@router.post("/sessions/otp", response={201: s.TokenOut, **s.error_responses(401, 422, 429)},
+             summary="动态口令（TOTP）：完成已开启动态口令的自然人登录",
+             description="密码或短信验证码正确后返回 401 second_factor_required 时，5分钟内用同一会话 Cookie 提交验证器应用上的6位动态口令。"
+                         "输错与密码输错一同计数（连续5次锁定15分钟）。")
+def login_otp(request: HttpRequest, payload: s.OtpIn) -> Status[Any]:
+    data = request.session.get(PENDING_KEY)
+    if not data or time.time() - float(data.get("at", 0)) > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        raise services.AuthenticationFailed(_("登录已超时或未开始，请重新输入密码或短信验证码。"), code="login_pending_missing")
+    pending = services.PendingLogin.from_session(data)
+    user = services.login_second_factor(pending=pending, code=payload.code, ip=_ip(request))
+    request.session.pop(PENDING_KEY, None)
+    return _signed_in(request, user, amr=[*pending.amr, AMR_OTP])
 
 
 @router.post("/sessions/organization", response={201: s.TokenOut, **s.error_responses(401, 422, 429)},
@@ -172,7 +206,7 @@ def login_organization(request: HttpRequest, payload: s.OrganizationLoginIn) -> 
     except services.AuthenticationFailed as error:
         raise _with_captcha_hint(error, needed=organization_services.organization_login_needs_captcha(
             credit_code=payload.credit_code, ip=ip)) from None
-    return _signed_in(request, user, amr=["pwd"])
+    return _signed_in(request, user, amr=[AMR_PWD])
 
 
 @router.post("/sessions/certificate-challenges", response={201: s.ChallengeOut, **s.error_responses(422, 429)},

@@ -256,6 +256,10 @@ class SmsLoginIn(Schema):
     sms_code: str = Field(..., max_length=16)
 
 
+class OtpIn(Schema):
+    code: str = Field(..., max_length=10, description="验证器应用上的6位动态口令")
+
+
 class OrganizationLoginIn(Schema):
     credit_code: str = Field(..., max_length=32, description="统一社会信用代码")
     password: str = Field(..., max_length=128)
@@ -282,7 +286,7 @@ class TokenOut(Schema):
     token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
     expires_in: int = Field(..., description="最长有效期（秒），无论是否活跃")
     idle_timeout: int = Field(..., description="闲置多少秒后失效")
-    amr: list[str] = Field(..., description="登录方式（RFC 8176）：pwd 密码、sms 短信验证码、swk 数字证书")
+    amr: list[str] = Field(..., description="登录方式（RFC 8176）：pwd 密码、sms 短信验证码、otp 动态口令、swk 数字证书")
     account: AccountOut
 
 
