@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from importlib import import_module
 
+import pyotp
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,6 +28,7 @@ from tongban.core.models import AuditEvent
 from tongban.identity import services as identity_services
 from tongban.identity.models import UserSession
 from tongban.identity.sessions import SEEN, STARTED
+from tongban.identity.totp import totp_enroll_demo
 from tongban.notifications.models import SimulatedSms
 
 pytestmark = pytest.mark.django_db
@@ -266,10 +268,6 @@ def test_manual_review_is_submitted_and_listed(client):
 
 
 def test_a_person_with_totp_completes_the_sign_in_with_the_code(client):
-    import pyotp
-
-    from tongban.identity.totp import totp_enroll_demo
-
     register_person(client, PHONE)
     user = get_user_model().objects.get(person__phone_index=identity_services.phone_index(PHONE))
     secret = pyotp.random_base32()
