@@ -139,7 +139,10 @@ def test_sensitive_scopes_need_an_approved_client_and_consent(client, person_tok
     assert ask.status_code == 403
     assert [i["code"] for i in ask.json()["error"]["issues"]] == ["openid", "profile", "phone", "id_number"]
     assert {i["message"] for i in ask.json()["error"]["issues"]} >= {"身份证号", "手机号"}
-    tokens = sign_on(client, person_token, approved, scope=every)
+    tokens = sign_on(client, person_token, approved, scope=every)  # consent=true alone: not the ID number
+    info = Client().get("/oidc/userinfo/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").json()
+    assert "id_number" not in info and info["phone_number"] == PHONE
+    tokens = sign_on(client, person_token, approved, scope=every, consent_id_number=True)
     info = Client().get("/oidc/userinfo/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").json()
     assert info["id_number"] == ID_NUMBER and info["phone_number"] == PHONE
 

@@ -340,8 +340,9 @@ def _review(row: Any) -> dict[str, Any]:
                          "交给接入系统，由它在 /oidc/token/ 用 code 和 code_verifier 换取令牌；ID 令牌的 amr 取本会话的登录方式。")
 def authorize(request: HttpRequest, payload: s.AuthorizationIn) -> Status[Any]:
     me = current(request)
-    params = payload.model_dump(exclude={"consent", "organization_id"}, exclude_none=True)
+    params = payload.model_dump(exclude={"consent", "consent_id_number", "organization_id"}, exclude_none=True)
     issued = oidc_api.inapp_authorize(request=request, params=params, consent=payload.consent,
+                                      consent_id_number=payload.consent_id_number,
                                       amr=me.session.get(AMR_SESSION_KEY), session_key=me.token,
                                       organization_id=payload.organization_id)
     return Status(201, issued)

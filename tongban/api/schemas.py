@@ -388,7 +388,8 @@ class AuthorizationIn(Schema):
     nonce: str | None = Field(None, max_length=255)
     state: str | None = Field(None, max_length=500)
     acr_values: str | None = Field(None, max_length=100, description="要求的实名等级，如 tongban:loa:2")
-    consent: bool = Field(False, description="本人已在应用内同意向该系统提供所列信息（含身份证号，如申请了 id_number）")
+    consent: bool = Field(False, description="本人已在应用内同意向该系统提供所列信息（身份证号另需 consent_id_number）")
+    consent_id_number: bool = Field(False, description="本人另行同意提供身份证号；为 false 时 id_number 范围被去掉（与浏览器授权页单独勾选一致）")
     organization_id: int | None = Field(None, description="申请 organization 范围时，本次代表的法人（GET /organizations 中的 id）；法人账号本身登录时不填")
 
 

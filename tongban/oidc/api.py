@@ -141,12 +141,15 @@ def _acting_org(*, user: Any, scopes: list[str], organization_id: int | None, cl
 
 @atomic_service
 def inapp_authorize(*, request: HttpRequest, params: Mapping[str, str], consent: bool, amr: list[str] | None,
-                    session_key: str | None, organization_id: int | None = None) -> IssuedCode:
+                    session_key: str | None, organization_id: int | None = None,
+                    consent_id_number: bool = False) -> IssuedCode:
     """Issue an authorization code for ``request.user`` (the account signed in with the API token).
 
     ``params`` are the OAuth 2.0 authorization request parameters (``client_id``, ``redirect_uri``, ``scope``,
     ``code_challenge``, ``code_challenge_method``, optionally ``state``, ``nonce``, ``acr_values``); ``amr`` and
     ``session_key`` come from the API session (how it signed in, and which session a single sign-out ends).
+    The ID number is shared only with ``consent_id_number`` (its own tick box in the browser); without it the
+    ``id_number`` scope is dropped from a newly given consent.
     Refusals: :class:`NotFound` (client not registered), :class:`AuthorizationRefused`, :class:`StepUpRequired`,
     :class:`ConsentRequired` — the last two audited.
     """
@@ -167,6 +170,8 @@ def inapp_authorize(*, request: HttpRequest, params: Mapping[str, str], consent:
     if chose_org or not selectors.consent_covers(user_id=int(user.pk or 0), client=client, scopes=scopes):
         if not consent:
             raise _consent(user=user, client=client, scopes=scopes)
+        if "id_number" in scopes and not consent_id_number:
+            scopes = [scope for scope in scopes if scope != "id_number"]
         services.consent_grant(user=user, client=client, scopes=scopes, id_number_consented="id_number" in scopes)
     credentials.update(services.signon_credentials(amr=amr, session_key=session_key, org_id=org_id))
     try:
