@@ -32,6 +32,22 @@ def test_sessions_are_listed_and_another_device_can_be_signed_out(person):
     assert phone.get("/account/sessions/").status_code == 302, "the revoked device is signed out on its next request"
 
 
+def test_signing_out_leaves_the_device_list_for_citizens_and_staff(person):
+    from tongban.core.models import AuditEvent
+
+    browser = Client(HTTP_USER_AGENT="电脑浏览器")
+    browser.force_login(person)
+    browser.get("/account/sessions/")
+    assert UserSession.objects.filter(user=person, ended_at__isnull=True).count() == 1
+    browser.post("/account/logout/")
+    assert UserSession.objects.filter(user=person, ended_at__isnull=True).count() == 0
+    assert AuditEvent.objects.filter(action="identity.session.end", detail__reason="logout").count() == 1
+    browser.force_login(person)
+    browser.get("/account/sessions/")
+    browser.post("/workbench/logout/")  # Django's LogoutView: the same signal
+    assert UserSession.objects.filter(user=person, ended_at__isnull=True).count() == 0
+
+
 def test_a_person_cannot_end_someone_elses_session(person, django_user_model):
     stranger = django_user_model.objects.create_user(username="sess_user2", password="Secret#2026pass")
     theirs = Client(HTTP_USER_AGENT="别人的手机")

@@ -99,6 +99,17 @@ def session_close(*, session: SessionBase, user: Any, reason: str) -> None:
                  target=Target(type="identity.user", id=str(user.pk)), detail={"reason": reason})
 
 
+def session_ended_by_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """``user_logged_out`` receiver: every sign-out (citizen, staff, single sign-out) leaves the device list too."""
+    key = request.session.session_key if request is not None else None
+    if user is None or not key:
+        return
+    if UserSession.objects.filter(session_key=session_key_digest(key), ended_at__isnull=True).update(
+            ended_at=timezone.now()):
+        audit_record(action="identity.session.end", actor=actor_from_user(user),
+                     target=Target(type="identity.user", id=str(user.pk)), detail={"reason": "logout"})
+
+
 def session_end(request: HttpRequest, *, reason: str) -> None:
     session_close(session=request.session, user=request.user, reason=reason)
     logout(request)
