@@ -65,10 +65,6 @@ class VerificationUnavailable(DomainError):
     http_status = 503
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return client_ip(request)
-
-
 def _captcha_gate(request: HttpRequest, *, needed: bool, answer: str) -> None:
     if needed and not captcha_check(request.session, answer):
         raise CaptchaRequired(_(CAPTCHA_MESSAGE),
@@ -105,7 +101,7 @@ def _account(user: Any) -> dict[str, Any]:
 
 
 def _signed_in(request: HttpRequest, user: Any, *, amr: list[str]) -> Status[Any]:
-    opened = session_open(user=user, ip=_ip(request), user_agent=request.headers.get("User-Agent", ""),
+    opened = session_open(user=user, ip=client_ip(request), user_agent=request.headers.get("User-Agent", ""),
                           data={AMR_SESSION_KEY: amr})
     return Status(201, {"token": opened.token, "token_type": "Bearer", **session_settings(), "amr": amr,
                         "account": _account(user)})
@@ -137,7 +133,7 @@ def captcha(request: HttpRequest) -> HttpResponse:
                          "按手机号和来源地址限流。")
 def sms_code(request: HttpRequest, payload: s.SmsCodeIn) -> Status[Any]:
     _captcha_gate(request, needed=True, answer=payload.captcha)
-    services.sms_code_send(phone=payload.phone, purpose=payload.purpose, ip=_ip(request))
+    services.sms_code_send(phone=payload.phone, purpose=payload.purpose, ip=client_ip(request))
     return Status(202, {"sent": True, "expires_in": int(services.CODE_TTL.total_seconds()),
                         "resend_after": int(services.CODE_RESEND_AFTER.total_seconds())})
 
@@ -146,7 +142,7 @@ def sms_code(request: HttpRequest, payload: s.SmsCodeIn) -> Status[Any]:
              description="手机号 + 短信验证码（purpose=register）+ 密码注册。注册后用 POST /identity/sessions 登录。")
 def person_register(request: HttpRequest, payload: s.PersonRegisterIn) -> Status[Any]:
     user = services.person_register(phone=payload.phone, sms_code=payload.sms_code, password=payload.password,
-                                    username=payload.username, ip=_ip(request))
+                                    username=payload.username, ip=client_ip(request))
     return Status(201, _account(user))
 
 
@@ -158,7 +154,7 @@ def person_register(request: HttpRequest, payload: s.PersonRegisterIn) -> Status
              description="成功后返回会话令牌（token）。连续失败3次后须带图形验证码（captcha，同一会话 Cookie），"
                          "否则返回 captcha_required；连续失败5次锁定15分钟。提示信息不透露账号是否存在。")
 def login_password(request: HttpRequest, payload: s.PasswordLoginIn) -> Status[Any]:
-    ip = _ip(request)
+    ip = client_ip(request)
     _captcha_gate(request, needed=services.login_needs_captcha(identifier=payload.identifier, ip=ip),
                   answer=payload.captcha)
     try:
@@ -174,7 +170,7 @@ def login_password(request: HttpRequest, payload: s.PasswordLoginIn) -> Status[A
              summary="短信验证码登录", description="先用 POST /identity/sms-codes（purpose=login）获取验证码。")
 def login_sms(request: HttpRequest, payload: s.SmsLoginIn) -> Status[Any]:
     user = _first_factor(request, lambda: services.login_with_sms(phone=payload.phone, sms_code=payload.sms_code,
-                                                                  ip=_ip(request)))
+                                                                  ip=client_ip(request)))
     return _signed_in(request, user, amr=[AMR_SMS])
 
 
@@ -188,7 +184,7 @@ def login_otp(request: HttpRequest, payload: s.OtpIn) -> Status[Any]:
         request.session.pop(PENDING_KEY, None)
         raise services.AuthenticationFailed(_("登录已超时或未开始，请重新输入密码或短信验证码。"), code="login_pending_missing")
     pending = services.PendingLogin.from_session(data)
-    user = services.login_second_factor(pending=pending, code=payload.code, ip=_ip(request))
+    user = services.login_second_factor(pending=pending, code=payload.code, ip=client_ip(request))
     request.session.pop(PENDING_KEY, None)
     return _signed_in(request, user, amr=[*pending.amr, AMR_OTP])
 
@@ -197,7 +193,7 @@ def login_otp(request: HttpRequest, payload: s.OtpIn) -> Status[Any]:
              summary="法人登录（统一社会信用代码 + 密码）",
              description="与自然人密码登录相同的锁定、限流和图形验证码规则。")
 def login_organization(request: HttpRequest, payload: s.OrganizationLoginIn) -> Status[Any]:
-    ip = _ip(request)
+    ip = client_ip(request)
     _captcha_gate(request, needed=organization_services.organization_login_needs_captcha(
         credit_code=payload.credit_code, ip=ip), answer=payload.captcha)
     try:
@@ -213,14 +209,14 @@ def login_organization(request: HttpRequest, payload: s.OrganizationLoginIn) -> 
              summary="数字证书登录：获取登录挑战",
              description="返回一次性挑战（5分钟内有效）。用法人登记的私钥对 message 签名后调用 POST /identity/sessions/certificate。")
 def certificate_challenge(request: HttpRequest, payload: s.ChallengeIn) -> Status[Any]:
-    return Status(201, organization_services.login_challenge_issue(credit_code=payload.credit_code, ip=_ip(request)))
+    return Status(201, organization_services.login_challenge_issue(credit_code=payload.credit_code, ip=client_ip(request)))
 
 
 @router.post("/sessions/certificate", response={201: s.TokenOut, **s.error_responses(401, 422)},
              summary="数字证书登录：提交签名")
 def login_certificate(request: HttpRequest, payload: s.CertificateLoginIn) -> Status[Any]:
     user = organization_services.login_challenge_verify(nonce=payload.nonce, signature=payload.signature,
-                                                        ip=_ip(request))
+                                                        ip=client_ip(request))
     return _signed_in(request, user, amr=["swk"])
 
 
