@@ -233,3 +233,6 @@ if CAPTCHA_REVEAL and not DEBUG and not DEMO_MODE:
     raise RuntimeError("TONGBAN_CAPTCHA_REVEAL is for development and tests only (TONGBAN_DEBUG or TONGBAN_DEMO)")
 SEARCH_RESULTS_PER_PAGE = env("TONGBAN_SEARCH_PAGE_SIZE", default=10, cast="int", group="search",
                               help="Number of items on one page of search results.")
+DUE_WARN_WORKING_DAYS = env(
+    "TONGBAN_DUE_WARN_WORKING_DAYS", default=2, cast="int", group="cases",
+    help="A case turns yellow (临近到期) when its due date is this many working days away or fewer; red once overdue.")
