@@ -7,6 +7,9 @@
   first encrypts, all decrypt. When the list is empty (development, tests, the local demo) one key with id
   ``dev`` is derived from ``SECRET_KEY``. :func:`reencrypt` moves a token to the current key (``manage.py
   rotate_data_keys``).
+* :func:`encrypt_bytes` / :func:`decrypt_bytes` seal binary data (uploaded files) with the same keys, without the
+  base64 of text tokens: blobs read ``b1:<key id>:`` + nonce + ciphertext + tag, so a file grows by 29 bytes plus
+  the key id.
 * :func:`blind_index` is an HMAC-SHA256 of a *normalised* value, so equal values can be found (and kept
   unique) without decrypting anything.
 * ``mask_*`` shorten a value for display (脱敏): staff screens show ``5301**********123X``, never the full number.
@@ -39,8 +42,11 @@ __all__ = [
     "TOKEN_VERSION",
     "DecryptionError",
     "blind_index",
+    "blob_key_id",
     "current_key_id",
+    "decrypt_bytes",
     "decrypt_text",
+    "encrypt_bytes",
     "encrypt_text",
     "generate_key_entry",
     "mask_id_number",
@@ -52,6 +58,7 @@ __all__ = [
 ]
 
 TOKEN_VERSION = "v1"  # noqa: S105 (the token format version, not a secret)
+BLOB_VERSION = "b1"  # binary blobs: another version label, so a blob and a text token never open as each other
 DERIVED_KEY_ID = "dev"
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -239,6 +246,59 @@ def reencrypt(token: str, *, context: str) -> str:
     if token_key_id(token) == current_key_id():
         return token
     return encrypt_text(plaintext, context=context)
+
+
+# --- binary data (files) --------------------------------------------------------------------------------------
+
+
+def _blob_associated_data(kid: str, context: bytes) -> bytes:
+    return f"{BLOB_VERSION}:{kid}".encode() + b"\x00" + context
+
+
+def encrypt_bytes(data: bytes, *, context: str) -> bytes:
+    """Seal ``data`` with the current key; ``context`` names what the bytes belong to (e.g. the storage name).
+
+    The whole value is in memory: meant for uploads of a few megabytes, not for streaming large files.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"encrypt_bytes() takes bytes, not {type(data).__name__}")
+    ad = _check_context(context)
+    key = _ring().current
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = key.cipher.encrypt(nonce, bytes(data), _blob_associated_data(key.kid, ad))
+    return f"{BLOB_VERSION}:{key.kid}:".encode("ascii") + nonce + sealed
+
+
+def _split_blob(blob: bytes) -> tuple[str, bytes]:
+    if not isinstance(blob, bytes | bytearray | memoryview):
+        raise DecryptionError(f"blob must be bytes, not {type(blob).__name__}")
+    blob = bytes(blob)
+    version, sep1, rest = blob.partition(b":")
+    kid, sep2, _ = rest[:40].partition(b":")  # a key id has at most 32 characters
+    if version != BLOB_VERSION.encode() or not sep1 or not sep2 or not _KID_RE.fullmatch(kid.decode("latin-1")):
+        raise DecryptionError(f"not a '{BLOB_VERSION}:<key id>:<data>' blob")
+    return kid.decode("ascii"), rest[len(kid) + 1:]
+
+
+def decrypt_bytes(blob: bytes, *, context: str) -> bytes:
+    """Open a blob made by :func:`encrypt_bytes` for the same ``context``; raises :class:`DecryptionError`."""
+    ad = _check_context(context)
+    kid, data = _split_blob(blob)
+    key = _ring().by_kid.get(kid)
+    if key is None:
+        raise DecryptionError(f"unknown data key id {kid!r}: is it still listed in TONGBAN_DATA_KEYS?")
+    if len(data) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError("blob is too short")
+    try:
+        return key.cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], _blob_associated_data(kid, ad))
+    except InvalidTag:
+        raise DecryptionError(
+            f"blob does not authenticate for context {context!r}: tampered with or copied from elsewhere") from None
+
+
+def blob_key_id(blob: bytes) -> str:
+    """The id of the key a blob was sealed with (without decrypting it)."""
+    return _split_blob(blob)[0]
 
 
 # --- blind index ----------------------------------------------------------------------------------------------
