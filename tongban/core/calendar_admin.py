@@ -22,8 +22,10 @@ from tongban.core.errors import NotFound, ValidationFailed
 from tongban.core.models import CalendarDay, CalendarDayKind, CalendarSource, CalendarVersion, CalendarYear
 
 __all__ = [
+    "HOLIDAY_NAMES",
     "MAX_YEAR",
     "MIN_YEAR",
+    "CalendarDayKind",
     "CalendarDayRow",
     "CalendarYearView",
     "calendar_day_remove",
@@ -36,6 +38,8 @@ __all__ = [
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 SEED_LABEL = "chinesecalendar"
+# The names the State Council's notices use (suggested on the page; any name may be entered).
+HOLIDAY_NAMES = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ class SeedDay:
 
 def package_schedule() -> dict[int, list[SeedDay]]:
     """Every year the package covers (2004–2026 for chinesecalendar 1.11.0), with its holidays and make-up days."""
-    from chinese_calendar import constants  # noqa: PLC0415 - imported only when seeding
+    from chinese_calendar import constants  # imported only when seeding
 
     def chinese(name: str) -> str:
         try:

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tongban.web.views import account, account_profile, account_security, login_methods, portal, staff_roles, workbench
+from tongban.web.views import calendar as calendar_views
 
 app_name = "web"
 urlpatterns = [
@@ -64,4 +65,5 @@ urlpatterns = [
          name="wb_implementation_action"),
     path("workbench/staff/", staff_roles.staff_list, name="wb_staff"),
     path("workbench/staff/<int:staff_id>/", staff_roles.staff_detail, name="wb_staff_detail"),
+    path("workbench/calendar/", calendar_views.calendar, name="wb_calendar"),
 ]
