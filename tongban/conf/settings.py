@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "tongban.core",
     "tongban.notifications",
     "tongban.identity",
@@ -80,6 +82,7 @@ INSTALLED_APPS = [
     "tongban.realname",
     "oauth2_provider",
     "tongban.oidc",
+    "tongban.exchange",
     "tongban.directory",
     "tongban.catalog",
     "tongban.search",
@@ -236,3 +239,30 @@ SEARCH_RESULTS_PER_PAGE = env("TONGBAN_SEARCH_PAGE_SIZE", default=10, cast="int"
 DUE_WARN_WORKING_DAYS = env(
     "TONGBAN_DUE_WARN_WORKING_DAYS", default=2, cast="int", group="cases",
     help="A case turns yellow (临近到期) when its due date is this many working days away or fewer; red once overdue.")
+
+# Background work (Django's task framework) and the transactional outbox: docs/operations/outbox.md
+TASK_BACKEND = env(
+    "TONGBAN_TASK_BACKEND", default="django_tasks_db.DatabaseBackend", group="tasks",
+    help="Task backend (dotted path of a django-tasks backend): `django_tasks_db.DatabaseBackend` keeps the queue in "
+         "the database, run by `manage.py run_worker`; `django_tasks.backends.immediate.ImmediateBackend` runs tasks "
+         "in the request (development only).")
+TASKS = {"default": {"BACKEND": TASK_BACKEND}}
+OUTBOX_DISPATCH_SECONDS = env(
+    "TONGBAN_OUTBOX_DISPATCH_SECONDS", default=5, cast="int", group="tasks",
+    help="The worker dispatches outbox events at least this often (seconds); a commit that emits also asks for a "
+         "dispatch at once.")
+OUTBOX_MAX_ATTEMPTS = env(
+    "TONGBAN_OUTBOX_MAX_ATTEMPTS", default=8, cast="int", group="tasks",
+    help="An in-process outbox consumer that fails this many times on one event gives it up (dead); retries wait "
+         "30 s, 2 min, 10 min, 1 h, then 6 h.")
+WEBHOOK_MAX_ATTEMPTS = env(
+    "TONGBAN_WEBHOOK_MAX_ATTEMPTS", default=6, cast="int", group="exchange",
+    help="A webhook delivery to a department system is dead-lettered after this many failed attempts; retries wait "
+         "30 s, 2 min, 10 min, 1 h, then 6 h (with jitter).")
+WEBHOOK_TIMEOUT = env(
+    "TONGBAN_WEBHOOK_TIMEOUT", default=10, cast="int", group="exchange",
+    help="Seconds to wait for a department system to accept a webhook (connect and read each).")
+WEBHOOK_PROXY = env(
+    "TONGBAN_WEBHOOK_PROXY", default="", group="exchange",
+    help="Outbound proxy for webhooks, e.g. http://proxy.internal:3128. Empty: connect directly (proxy environment "
+         "variables are ignored).")
