@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _l
 
@@ -15,10 +17,15 @@ def _reason_field() -> forms.CharField:
                            error_messages={"required": _l("请填写变更原因。")})
 
 
-class CalendarDayForm(forms.Form):
+class _Form(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "：")
+        super().__init__(*args, **kwargs)
+
+
+class CalendarDayForm(_Form):
     """Enter or change one day."""
 
-    label_suffix = "："
     date = forms.DateField(label=_l("日期"), widget=forms.DateInput(attrs={"type": "date"}),
                            error_messages={"required": _l("请填写日期。"), "invalid": _l("日期格式应为 2027-01-01。")})
     kind = forms.ChoiceField(label=_l("类型"), choices=CalendarDayKind.choices, widget=forms.RadioSelect,
@@ -37,10 +44,9 @@ class CalendarDayRemoveForm(forms.Form):
     reason = _reason_field()
 
 
-class CalendarYearForm(forms.Form):
+class CalendarYearForm(_Form):
     """Publish or withdraw a year's schedule."""
 
-    label_suffix = "："
     year = forms.IntegerField(min_value=MIN_YEAR, max_value=MAX_YEAR, widget=forms.HiddenInput)
     note = forms.CharField(label=_l("依据"), max_length=200, required=False,
                            help_text=_l("发布通知的文号，例如“国办发明电〔2026〕×号”。"))
