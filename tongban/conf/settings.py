@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tongban.core",
     "tongban.notifications",
+    "tongban.files",
     "tongban.identity",
     "tongban.organizations",
     "tongban.realname",
@@ -150,10 +151,24 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from finders until collectstatic fills it
 MEDIA_ROOT = DATA_DIR / "media"
+FILE_STORAGE = env(
+    "TONGBAN_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage", group="files",
+    help="Storage backend (dotted path of a Django storage class) that keeps uploaded materials, encrypted: the "
+         "default writes to TONGBAN_DATA_DIR/files (owner-only permissions); an object store such as "
+         "django-storages' S3 backend takes its options from its own settings.")
+_LOCAL_FILES = FILE_STORAGE == "django.core.files.storage.FileSystemStorage"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "files": {"BACKEND": FILE_STORAGE, "OPTIONS": {
+        "location": str(DATA_DIR / "files"), "base_url": None, "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700} if _LOCAL_FILES else {}},
 }
+FILE_MAX_BYTES = env("TONGBAN_FILE_MAX_BYTES", default=10 * 1024 * 1024, cast="int", group="files",
+                     help="Largest upload (bytes) of a material, unless the caller sets its own limit.")
+FILE_MAX_IMAGE_BYTES = env("TONGBAN_FILE_MAX_IMAGE_BYTES", default=5 * 1024 * 1024, cast="int", group="files",
+                           help="Largest JPEG or PNG upload (bytes), whatever the caller's limit: every image is "
+                                "decoded and re-encoded to remove its metadata.")
 WHITENOISE_USE_FINDERS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -219,11 +234,17 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc.Client"
 OAUTH2_PROVIDER = oauth2_provider_settings(
     private_key=signing_key(OIDC_SIGNING_KEY, data_dir=DATA_DIR, debug=DEBUG or ALLOW_DERIVED_KEYS),
     retired_keys=OIDC_RETIRED_KEYS, issuer=OIDC_ISSUER)
+FILE_SCANNER = env(
+    "TONGBAN_FILE_SCANNER", default="simulator", group="providers",
+    help="Virus scanner of uploads: `simulator` (本地病毒扫描模拟器: finds only the EICAR test file), `none` (no "
+         "scan; files are stored as `pending` — choose it explicitly, e.g. when a gateway scans uploads) or a "
+         "scanner plugin registered by a deployment.")
 _SIMULATED = [name for name, value in [
     ("TONGBAN_SMS_PROVIDER", SMS_PROVIDER), ("TONGBAN_ENTERPRISE_REGISTRY_PROVIDER", ENTERPRISE_REGISTRY_PROVIDER),
     ("TONGBAN_REALNAME_POPULATION_PROVIDER", REALNAME_POPULATION_PROVIDER),
     ("TONGBAN_REALNAME_BANKCARD_PROVIDER", REALNAME_BANKCARD_PROVIDER),
-    ("TONGBAN_REALNAME_FACE_PROVIDER", REALNAME_FACE_PROVIDER)] if value == "simulator"]
+    ("TONGBAN_REALNAME_FACE_PROVIDER", REALNAME_FACE_PROVIDER),
+    ("TONGBAN_FILE_SCANNER", FILE_SCANNER)] if value == "simulator"]
 if _SIMULATED and not DEBUG and not DEMO_MODE:
     raise RuntimeError("local simulators are for development and the demo only (TONGBAN_DEBUG or TONGBAN_DEMO); "
                        "configure real providers for: " + ", ".join(_SIMULATED))

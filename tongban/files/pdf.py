@@ -1,0 +1,137 @@
+"""PDF checks (PDF安全检查) by scanning the bytes, without a PDF library.
+
+A PDF is refused when:
+
+* it does not start with ``%PDF-`` or has no ``%%EOF`` in its last 1024 bytes (``file_pdf_invalid``: not a whole
+  PDF — a truncated upload, or another format with a PDF header glued on);
+* it is encrypted: an ``/Encrypt`` entry (``file_pdf_encrypted``: staff could not open it, and nothing inside can
+  be checked);
+* it carries active content (``file_pdf_active_content``): ``/JavaScript``, ``/JS``, ``/Launch``, ``/AA``
+  (actions on opening a page or field), ``/EmbeddedFile``, ``/EmbeddedFiles``, ``/RichMedia``, or an
+  ``/OpenAction`` that is not a plain destination array. ``/OpenAction [3 0 R /Fit]`` (“open at page 1, fit the
+  window”, which office suites write) is harmless and accepted; ``/OpenAction << … >>`` or ``/OpenAction 5 0 R``
+  is an action and refused.
+
+How the bytes are read: names are matched as PDF names (``/Java#53cript`` is ``/JavaScript``; ``/JSON`` is not
+``/JS``). Stream bodies (page content, images, fonts) are skipped, since their binary data would match names by
+chance; object streams (``/Type /ObjStm``, PDF 1.5+), which hold ordinary dictionaries compressed, are inflated
+(``/FlateDecode`` only, within :data:`MAX_INFLATED_BYTES`) and scanned too. An object stream with another filter
+cannot be checked and is refused.
+
+Limits, on purpose (a scan, not a parser): a name inside a string literal, e.g. the text ``(/JavaScript)``,
+refuses a harmless file (fail closed); a dictionary hidden in an unusual place (inside an incremental update's
+garbage, or a stream that a viewer would repair) may be missed. The files are stored for staff to view in the
+platform's own viewer or download, and the scan hook (antivirus) runs on every upload as a second line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zlib
+
+from django.utils.translation import gettext as _
+
+from tongban.core.errors import Issue, ValidationFailed
+
+EOF_WINDOW = 1024
+MAX_INFLATED_BYTES = 32 * 1024 * 1024
+ACTIVE_NAMES = frozenset({b"JavaScript", b"JS", b"Launch", b"AA", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia"})
+
+_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
+_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
+_END_STREAM = b"endstream"
+_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
+_WHITESPACE = b"\x00\t\n\x0c\r "
+
+
+def _refuse(message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, issues=[Issue(code=code, message=message, field="file")])
+
+
+def _names(segment: bytes) -> list[tuple[bytes, int]]:
+    """Every name in ``segment``, unescaped, with the position just after it."""
+    found = []
+    for match in _NAME.finditer(segment):
+        raw = match.group(1)
+        name = _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw) if b"#" in raw else raw
+        found.append((name, match.end()))
+    return found
+
+
+def _split_streams(data: bytes) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:
+    """The bytes outside stream bodies, and each stream as (its dictionary, its raw body)."""
+    outside: list[bytes] = []
+    streams: list[tuple[bytes, bytes]] = []
+    position = 0
+    while True:
+        match = _STREAM.search(data, position)
+        if match is None or data[match.start() - 3:match.start()] == b"end":
+            if match is not None:  # "endstream" without a start: keep scanning after it
+                outside.append(data[position:match.end()])
+                position = match.end()
+                continue
+            outside.append(data[position:])
+            return outside, streams
+        before = data[position:match.start()]
+        outside.append(before)
+        objects = list(_OBJ.finditer(before))
+        dictionary = before[objects[-1].end():] if objects else before
+        end = data.find(_END_STREAM, match.end())
+        if end < 0:
+            end = len(data)
+        streams.append((dictionary, data[match.end():end]))
+        position = end + len(_END_STREAM)
+
+
+def _is_object_stream(dictionary: bytes) -> bool:
+    names = [name for name, _end in _names(dictionary)]
+    return any(first == b"Type" and second == b"ObjStm" for first, second in itertools.pairwise(names))
+
+
+def _inflate(dictionary: bytes, body: bytes, budget: int) -> bytes | None:
+    """The decoded body of an object stream, or ``None`` if it uses a filter other than FlateDecode."""
+    names = {name for name, _end in _names(dictionary)}
+    if b"Filter" not in names:
+        return body
+    filters = names & {b"FlateDecode", b"Fl", b"LZWDecode", b"LZW", b"ASCII85Decode", b"A85", b"ASCIIHexDecode",
+                       b"AHx", b"RunLengthDecode", b"RL", b"Crypt"}
+    if filters - {b"FlateDecode", b"Fl"} or b"DecodeParms" in names or b"DP" in names:
+        return None
+    inflater = zlib.decompressobj()
+    try:
+        return inflater.decompress(body, budget + 1)
+    except zlib.error:
+        return None
+
+
+def pdf_check(data: bytes) -> None:
+    """Refuse a PDF that is not whole, is encrypted or carries active content (see the module docstring)."""
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-EOF_WINDOW:]:
+        raise _refuse(_("PDF文件不完整或已损坏，请重新导出或扫描后上传。"), "file_pdf_invalid")
+    outside, streams = _split_streams(data)
+    segments = list(outside)
+    budget = MAX_INFLATED_BYTES
+    for dictionary, body in streams:
+        if not _is_object_stream(dictionary):
+            continue
+        inflated = _inflate(dictionary, body, budget)
+        if inflated is None or len(inflated) > budget:
+            raise _refuse(_("无法检查这个PDF文件的内部结构，请用常用软件（如“打印为PDF”）重新生成后上传。"),
+                          "file_pdf_active_content")
+        budget -= len(inflated)
+        segments.append(inflated)
+    for segment in segments:
+        for name, end in _names(segment):
+            if name == b"Encrypt":
+                raise _refuse(_("PDF文件已加密或设置了密码，工作人员无法打开。请去掉密码后重新上传。"),
+                              "file_pdf_encrypted")
+            if name in ACTIVE_NAMES or (name == b"OpenAction" and not _followed_by_array(segment, end)):
+                raise _refuse(_("PDF文件含有脚本、自动动作或嵌入的文件，出于安全原因不能上传。请用“打印为PDF”"
+                                "重新生成后上传。"), "file_pdf_active_content")
+
+
+def _followed_by_array(segment: bytes, position: int) -> bool:
+    rest = segment[position:position + 64].lstrip(_WHITESPACE)
+    return rest.startswith(b"[")
