@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.catalog import rules, workflow
+from tongban.catalog.forms.definition import definition_check, definition_diff, definition_normalize
 from tongban.catalog.models import (
     Bundle,
     BundleMember,
@@ -135,8 +136,9 @@ def item_create(
     life_event_codes: Iterable[str] = (),
     weight: int = 0,
     is_demo: bool = False,
+    form: Mapping[str, Any] | None = None,
 ) -> Item:
-    """新增: a new basic item with its first draft version."""
+    """新增: a new basic item with its first draft version (with its default application form, if given)."""
     acting = _resolve(actor)
     _require_item_editor(acting, "catalog.item.create", Target(type="catalog.item", id=basic_code))
     issues = rules.check_basic_code(basic_code)
@@ -148,6 +150,10 @@ def item_create(
                                is_demo=is_demo)
     version = ItemVersion.objects.create(item=item, number=1, **_clean_elements(elements))
     _write_materials(version, materials)
+    if form is not None:
+        _require_valid_form(form, materials=[m["name"] for m in materials])
+        version.form = definition_normalize(form)
+        version.save(update_fields=["form"])
     item.themes.set(Theme.objects.filter(code__in=list(theme_codes)))
     item.life_events.set(LifeEvent.objects.filter(code__in=list(life_event_codes)))
     audit_record(action="catalog.item.create", actor=acting.audit_actor, target=_item_target(item, version.name))
@@ -172,7 +178,7 @@ def item_draft_start(*, actor: Any, item: Item) -> ItemVersion:
     current = item.current_version
     assert current is not None  # an item without a draft has a published version
     last = item.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    draft = ItemVersion.objects.create(item=item, number=last + 1, **version_elements(current))
+    draft = ItemVersion.objects.create(item=item, number=last + 1, form=current.form, **version_elements(current))
     _write_materials(draft, version_materials(current))
     audit_record(action="catalog.item.draft", actor=acting.audit_actor, target=_item_target(item, draft.name),
                  detail={"version": draft.number})
@@ -206,6 +212,8 @@ def item_validate(*, item: Item) -> list[rules.Issue]:
         return []
     issues = rules.check_item(version_elements(version), version_materials(version))
     issues += _implementations_conflicting(item, version)
+    if version.form:
+        issues += definition_check(version.form, materials=[m["name"] for m in version_materials(version)])
     return issues
 
 
@@ -393,7 +401,8 @@ def implementation_draft_start(*, actor: Any, implementation: Implementation) ->
     assert current is not None
     last = impl.versions.order_by("-number").values_list("number", flat=True).first() or 0
     draft = ImplementationVersion.objects.create(
-        implementation=impl, number=last + 1, **{f: getattr(current, f) for f in IMPLEMENTATION_LOCAL_FIELDS})
+        implementation=impl, number=last + 1, form=current.form,
+        **{f: getattr(current, f) for f in IMPLEMENTATION_LOCAL_FIELDS})
     audit_record(action="catalog.implementation.draft", actor=acting.audit_actor, target=_impl_target(impl))
     return draft
 
@@ -422,7 +431,10 @@ def implementation_validate(*, implementation: Implementation) -> list[rules.Iss
     if version is None or item_version is None:
         return []
     local = {f: getattr(version, f) for f in IMPLEMENTATION_LOCAL_FIELDS}
-    return rules.check_implementation(local, version_elements(item_version))
+    issues = rules.check_implementation(local, version_elements(item_version))
+    if version.form:
+        issues += definition_check(version.form, materials=_material_names(item_version))
+    return issues
 
 
 @atomic_service
@@ -482,6 +494,96 @@ def implementation_resume(*, actor: Any, implementation: Implementation, reason:
 @atomic_service
 def implementation_cancel(*, actor: Any, implementation: Implementation, reason: str) -> Implementation:
     return _impl_transition(actor=actor, implementation=implementation, action="cancel", reason=reason)
+
+
+# ---------------------------------------------------------------- application forms (申请表单)
+
+
+def _material_names(version: ItemVersion) -> list[str]:
+    return list(version.materials.values_list("name", flat=True))
+
+
+def _require_valid_form(form: Mapping[str, Any], *, materials: Sequence[str] | None) -> None:
+    issues = definition_check(form, materials=materials)
+    if issues:
+        raise ValidationFailed(_("申请表单有%(n)d处问题，请修改后再保存。") % {"n": len(issues)}, issues=issues)
+
+
+def _form_change(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[str, Any]:
+    diff = definition_diff(old, new)
+    return {"inherit": new is None, **{k: v for k, v in diff.items() if v}}
+
+
+@atomic_service
+def item_form_update(*, actor: Any, item: Item, form: Mapping[str, Any] | None) -> ItemVersion:
+    """The default application form of the item's draft version (``None``: no default form). Implementations
+    without a form of their own inherit the form of the item's version in force."""
+    acting = _resolve(actor)
+    _require_item_editor(acting, "catalog.item.form", _item_target(item))
+    draft = _draft_of(Item.objects.select_for_update().get(pk=item.pk))
+    if draft is None:
+        raise Conflict(_("该事项没有草稿，请先点击“调整”创建新版本草稿。"), code="no_draft")
+    normalized = definition_normalize(form) if form is not None else None
+    if form is not None:
+        _require_valid_form(form, materials=_material_names(draft))
+    change = _form_change(draft.form, normalized)
+    draft.form = normalized
+    draft.save(update_fields=["form"])
+    audit_record(action="catalog.item.form", actor=acting.audit_actor, target=_item_target(item, draft.name),
+                 detail={"version": draft.number, **change})
+    return draft
+
+
+@atomic_service
+def implementation_form_update(
+    *, actor: Any, implementation: Implementation, form: Mapping[str, Any] | None
+) -> ImplementationVersion:
+    """The implementation draft's own application form (``None``: inherit the item's default form). It is part of
+    the draft, published with it as a new implementation version; every version keeps its form."""
+    acting = _resolve(actor)
+    impl = Implementation.objects.select_for_update(of=("self",)).select_related("item__current_version").get(
+        pk=implementation.pk)
+    _require_impl_editor(acting, impl.department_id, "catalog.implementation.form", _impl_target(impl))
+    draft = _impl_draft_of(impl)
+    if draft is None:
+        raise Conflict(_("该实施清单没有草稿，请先点击“调整”。"), code="no_draft")
+    normalized = definition_normalize(form) if form is not None else None
+    if form is not None:
+        item_version = impl.item.current_version
+        _require_valid_form(form, materials=_material_names(item_version) if item_version else None)
+    change = _form_change(draft.form, normalized)
+    draft.form = normalized
+    draft.save(update_fields=["form"])
+    audit_record(action="catalog.implementation.form", actor=acting.audit_actor, target=_impl_target(impl),
+                 detail={"version": draft.number, **change})
+    return draft
+
+
+@atomic_service
+def bundle_form_save(*, actor: Any, bundle_code: str, form: Mapping[str, Any] | None) -> Bundle:
+    """The combined form of a 一件事 as edited by the platform (``None``: generated from the members' forms).
+    Each change raises the bundle's form version."""
+    acting = _resolve(actor)
+    target = Target(type="catalog.bundle", id=bundle_code)
+    _require_item_editor(acting, "catalog.bundle.form", target)
+    bundle = Bundle.objects.select_for_update().filter(code=bundle_code).first()
+    if bundle is None:
+        raise ValidationFailed(_("“一件事”不存在。"), code="unknown_bundle")
+    normalized = definition_normalize(form) if form is not None else None
+    if form is not None:
+        materials = list(Material.objects.filter(
+            version__item__bundles=bundle, version__item__current_version=F("version")).values_list("name", flat=True))
+        _require_valid_form(form, materials=materials)
+    if normalized == bundle.form_override:
+        return bundle
+    change = _form_change(bundle.form_override, normalized)
+    bundle.form_override = normalized
+    bundle.form_version += 1
+    bundle.save(update_fields=["form_override", "form_version"])
+    _bump_revision()
+    audit_record(action="catalog.bundle.form", actor=acting.audit_actor, target=target,
+                 detail={"form_version": bundle.form_version, **change})
+    return bundle
 
 
 # ---------------------------------------------------------------- classification and bundles

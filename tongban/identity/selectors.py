@@ -127,6 +127,34 @@ def user_get(*, user_id: int) -> Any:
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
 
+@dataclass(frozen=True)
+class PrefillProfile:
+    """The person's own profile data, unmasked, for prefilling their application forms (shown only to them)."""
+
+    phone: str
+    address_region: str
+    address_detail: str
+    contact_name: str
+    contact_phone: str
+    contact_relation: str
+
+
+def person_prefill_profile(*, user_id: int) -> PrefillProfile | None:
+    """Mobile number, default (else first) address and first emergency contact of an open account, unmasked.
+
+    For form prefill only: the values go back to the person themselves, into fields they can change.
+    """
+    person = Person.objects.filter(user_id=user_id, closed_at__isnull=True).first()
+    if person is None:
+        return None
+    address = Address.objects.filter(person=person).order_by("-is_default", "created_at").first()
+    contact = EmergencyContact.objects.filter(person=person).order_by("created_at").first()
+    return PrefillProfile(
+        phone=person.phone or "", address_region=address.region_code if address else "",
+        address_detail=address.detail if address else "", contact_name=contact.name if contact else "",
+        contact_phone=contact.phone if contact else "", contact_relation=contact.relation if contact else "")
+
+
 def person_contact_phone(*, user_id: int) -> str | None:
     """The person's mobile number, unmasked, for sending them a message. Never render it."""
     person = Person.objects.filter(user_id=user_id).only("phone").first()

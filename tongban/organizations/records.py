@@ -45,6 +45,7 @@ class OrganizationSummary:
     legal_rep_id_masked: str
     legal_rep_confirmed: bool
     created_at: datetime
+    registry_checked: bool = False  # name, type and legal representative checked against the registry (登记机关)
 
 
 def summary_of(org: Organization) -> OrganizationSummary:
@@ -52,4 +53,5 @@ def summary_of(org: Organization) -> OrganizationSummary:
         id=org.pk, org_type=org.org_type, org_type_label=str(OrgType(org.org_type).label), name=org.name,
         credit_code=org.credit_code, status=org.status, status_label=str(OrgStatus(org.status).label),
         legal_rep_name=org.legal_rep_name, legal_rep_id_masked=mask_id_number(org.legal_rep_id_number),
-        legal_rep_confirmed=org.legal_rep_user_id is not None, created_at=org.created_at)
+        legal_rep_confirmed=org.legal_rep_user_id is not None, created_at=org.created_at,
+        registry_checked=org.registry_checked_at is not None)

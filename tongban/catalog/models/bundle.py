@@ -14,6 +14,9 @@ class Bundle(models.Model):  # 一件事
     guide = models.TextField(_("联办指南"), help_text=_("一次告知：办理方式、顺序和出件方式"))
     is_published = models.BooleanField(_("已发布"), default=True)
     items = models.ManyToManyField("catalog.Item", through="catalog.BundleMember", related_name="bundles")
+    # One combined form (一表申请): generated from the members' forms unless an override is stored here.
+    form_override = models.JSONField(_("联办申请表（自定义）"), null=True, blank=True)
+    form_version = models.PositiveIntegerField(_("联办申请表版本"), default=0)
 
     class Meta:
         verbose_name = _("一件事")

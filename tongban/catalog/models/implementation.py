@@ -63,6 +63,8 @@ class ImplementationVersion(models.Model):  # 实施清单版本：只含可因�
     online_url = models.CharField(_("网办地址"), max_length=300, blank=True)
     hall = models.ForeignKey("directory.Hall", verbose_name=_("办理大厅"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="+")
+    # The implementation's own application form (申请表单); null = the default form of the item's version in force.
+    form = models.JSONField(_("申请表单"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("实施清单版本")

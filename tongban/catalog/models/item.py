@@ -112,6 +112,9 @@ class ItemVersion(models.Model):  # 事项版本：每次发布（含调整）�
                                      default=AssuranceLevel.VERIFIED)
     faqs = models.JSONField(_("常见问题"), default=list, blank=True, help_text=_("[{q, a}]"))
     keywords = models.JSONField(_("俗称/关键词"), default=list, blank=True)
+    # Not a GB/T 39046 element: the default application form (申请表单) that implementations inherit unless they
+    # define their own. The compact field list of tongban.catalog.forms.definition; null = no default form.
+    form = models.JSONField(_("默认申请表单"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("事项版本")
