@@ -24,6 +24,7 @@ from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog import services as catalog_services
 from tongban.catalog.seed import ITEMS_DIR, UNIT, item_elements, item_materials, seed_items
 from tongban.core.audit import SYSTEM
+from tongban.core.calendar_admin import calendar_seed
 from tongban.core.demo import demo_dataset_fingerprint, demo_dataset_mark
 from tongban.core.errors import ValidationFailed
 from tongban.directory import selectors as directory_selectors
@@ -87,7 +88,7 @@ def data_files() -> list[Path]:
     return [path for path in files if path.exists()]
 
 
-LOADER_VERSION = b"4"  # bump when the loader itself changes what it writes
+LOADER_VERSION = b"5"  # bump when the loader itself changes what it writes
 
 
 def fingerprint() -> str:
@@ -120,9 +121,16 @@ def load(*, force: bool = False, echo: Callable[[str], None] = log.info) -> bool
         _load_synonyms(print_)
         _load_staff(print_)
         _load_people(print_)
+        _load_calendar(print_)
         demo_dataset_mark(DATASET, current)
     print_("演示数据加载完成。")
     return True
+
+
+def _load_calendar(echo: Callable[[str], None]) -> None:
+    """The working-day calendar (migrations seed it; this restores years missing from the table)."""
+    added = calendar_seed()
+    echo(f"工作日历：补充 {len(added)} 个年度。" if added else "工作日历：已是最新。")
 
 
 def _load_regions(echo: Callable[[str], None]) -> None:
