@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import UploadedFile
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 from PIL import Image
@@ -307,3 +308,15 @@ def test_housekeeping_deletes_only_old_unreferenced_files(files_dir: Path,
     assert file_info(file_id=kept.id) and file_info(file_id=recent.id)
     assert len(stored_blobs(files_dir)) == 2
     assert AuditEvent.objects.get(action="files.delete_unreferenced").detail["ids"] == [doomed.id]
+
+
+def test_the_housekeeping_command_refuses_without_reference_checkers() -> None:
+    with pytest.raises(CommandError, match="no file reference checker"):
+        call_command("files_delete_unreferenced", stdout=io.StringIO())
+    register_reference_checker("test", lambda ids: set(ids))
+    try:
+        out = io.StringIO()
+        call_command("files_delete_unreferenced", "--days", "7", stdout=out)
+    finally:
+        unregister_reference_checker("test")
+    assert "0 个" in out.getvalue()

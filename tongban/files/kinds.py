@@ -32,6 +32,8 @@ _OTHER_EXTENSIONS = frozenset({
     "bat", "cmd", "ps1", "vbs", "py", "jar", "apk", "msi", "dll", "com", "scr", "wps", "et", "dps", "ofd", "tiff",
     "jp2", "heif", "tgz", "rtf", "xps", "eml", "mht",
 })
+_KNOWN_EXTENSIONS = frozenset({kind.extension.lower() for kind in filetype.types}.union(
+    _OTHER_EXTENSIONS, *(names for _mime, names, _default in KINDS.values())))
 SNIFF_BYTES = 8192
 
 
@@ -81,10 +83,7 @@ def name_extension(name: str) -> str:
     if "." not in base.strip("."):
         return ""
     extension = base.rsplit(".", 1)[-1].strip().lower()
-    known = {kind.extension.lower() for kind in filetype.types} | _OTHER_EXTENSIONS
-    for _mime, names, _default in KINDS.values():
-        known |= names
-    return extension if extension in known else ""
+    return extension if extension in _KNOWN_EXTENSIONS else ""
 
 
 @dataclass(frozen=True)
