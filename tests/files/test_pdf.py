@@ -40,13 +40,38 @@ def test_binary_stream_data_is_not_read_as_names() -> None:
     b"/Names << /JavaScript 5 0 R >>",
     b"/Names << /Java#53cript 5 0 R >>",  # #53 is "S": the same name, escaped
     b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>",
-    b"/OpenAction 5 0 R",  # an action somewhere else: cannot be told harmless
+    b"/OpenAction 5 0 R",  # a reference to an object that is not there
+    b"/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next 6 0 R >>",  # a harmless action chained to another one
+    b"/OpenAction << /S /Named /N /Print >>",
     b"/OpenAction << /S /Launch /F (cmd.exe) >>",
     b"/AA << /O << /S /URI /URI (http://example.invalid) >> >>",
     b"/Names << /EmbeddedFiles 6 0 R >>",
 ])
 def test_active_content_is_refused(catalog: bytes) -> None:
     assert _code(pdf(catalog=catalog)) == "file_pdf_active_content"
+
+
+@pytest.mark.parametrize("target", [b"[3 0 R /Fit]", b"<< /S /GoTo /D [3 0 R /XYZ null null 0] >>"])
+def test_an_open_action_that_only_shows_a_page_passes(target: bytes) -> None:
+    pdf_check(pdf(catalog=b"/OpenAction " + target))
+    pdf_check(pdf(catalog=b"/OpenAction 5 0 R", objects=[target]))  # what LaTeX (hyperref) writes
+    pdf_check(pdf(catalog=b"/OpenAction 100 0 R", objects=[object_stream([target])]))
+
+
+@pytest.mark.parametrize("objects", [
+    [b"<< /S /URI /URI (http://example.invalid/track) >>"],
+    [b"<< /S /SubmitForm /F (http://example.invalid) >>"],
+    [object_stream([b"<< /S /Named /N /Print >>"])],
+])
+def test_an_open_action_pointing_at_another_action_is_refused(objects: list[bytes]) -> None:
+    number = b"100" if objects[-1].startswith(b"<< /Type /ObjStm") else b"5"
+    assert _code(pdf(catalog=b"/OpenAction " + number + b" 0 R", objects=objects)) == "file_pdf_active_content"
+
+
+def test_every_definition_of_the_open_action_target_must_be_harmless() -> None:
+    harmless_then_not = pdf(catalog=b"/OpenAction 5 0 R", objects=[b"[3 0 R /Fit]"])
+    update = b"5 0 obj\n<< /S /URI /URI (http://example.invalid) >>\nendobj\n%%EOF\n"  # an incremental update
+    assert _code(harmless_then_not + update) == "file_pdf_active_content"
 
 
 def test_names_that_only_start_like_active_ones_pass() -> None:

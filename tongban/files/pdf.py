@@ -8,9 +8,10 @@ A PDF is refused when:
   be checked);
 * it carries active content (``file_pdf_active_content``): ``/JavaScript``, ``/JS``, ``/Launch``, ``/AA``
   (actions on opening a page or field), ``/EmbeddedFile``, ``/EmbeddedFiles``, ``/RichMedia``, or an
-  ``/OpenAction`` that is not a plain destination array. ``/OpenAction [3 0 R /Fit]`` (“open at page 1, fit the
-  window”, which office suites write) is harmless and accepted; ``/OpenAction << … >>`` or ``/OpenAction 5 0 R``
-  is an action and refused.
+  ``/OpenAction`` that does more than show a page. ``/OpenAction [3 0 R /Fit]`` (“open at page 1, fit the window”,
+  which office suites write), a ``/GoTo`` action, or a reference to an object holding either (what LaTeX writes)
+  is accepted; any other action (``/URI``, ``/SubmitForm``, ``/Named``, ``/GoToR`` …, or one chained with
+  ``/Next``) or a reference that cannot be found is refused.
 
 How the bytes are read: names are matched as PDF names (``/Java#53cript`` is ``/JavaScript``; ``/JSON`` is not
 ``/JS``). Stream bodies (page content, images, fonts) are skipped, since their binary data would match names by
@@ -43,6 +44,9 @@ _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 _END_STREAM = b"endstream"
 _OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
+_OBJ_NUMBERED = re.compile(rb"(?<![0-9])(\d+)\s+\d+\s+obj\b")
+_REFERENCE = re.compile(rb"(\d+)\s+\d+\s+R\b")
+_FIRST = re.compile(rb"/First\s+(\d+)")
 _WHITESPACE = b"\x00\t\n\x0c\r "
 
 
@@ -106,12 +110,75 @@ def _inflate(dictionary: bytes, body: bytes, budget: int) -> bytes | None:
         return None
 
 
+Objects = dict[int, list[bytes]]  # every definition of each object number (incremental updates add more)
+
+
+def _objects_in_segment(segment: bytes, found: Objects) -> None:
+    """Uncompressed objects: ``N G obj`` … up to ``endobj`` (or the end of the segment, before a stream)."""
+    for match in _OBJ_NUMBERED.finditer(segment):
+        end = segment.find(b"endobj", match.end())
+        found.setdefault(int(match.group(1)), []).append(segment[match.end():end if end >= 0 else len(segment)])
+
+
+def _objects_in_stream(dictionary: bytes, inflated: bytes, found: Objects) -> None:
+    """The objects of a decoded object stream, by number (its header lists number/offset pairs)."""
+    first = _FIRST.search(dictionary)
+    if first is None:
+        return
+    start = int(first.group(1))
+    numbers = [int(n) for n in re.findall(rb"\d+", inflated[:start])]
+    pairs = list(zip(numbers[0::2], numbers[1::2], strict=False))
+    for index, (number, offset) in enumerate(pairs):
+        end = pairs[index + 1][1] if index + 1 < len(pairs) else len(inflated) - start
+        found.setdefault(number, []).append(inflated[start + offset:start + end])
+
+
+def _dictionary_at(segment: bytes, position: int) -> bytes:
+    """The dictionary starting at ``position`` (``<<`` … its matching ``>>``)."""
+    depth, index = 0, position
+    while index < len(segment) - 1:
+        pair = segment[index:index + 2]
+        if pair == b"<<":
+            depth, index = depth + 1, index + 2
+        elif pair == b">>":
+            depth, index = depth - 1, index + 2
+            if depth == 0:
+                return segment[position:index]
+        else:
+            index += 1
+    return segment[position:]
+
+
+def _open_action_is_harmless(segment: bytes, position: int, objects: Objects) -> bool:
+    """Whether the ``/OpenAction`` value after ``position`` only shows a page: a destination array, or a ``/GoTo``
+    action, written there or as a reference to an object holding one (every definition of it, if several)."""
+    value = segment[position:position + 4096].lstrip(_WHITESPACE)
+    reference = _REFERENCE.match(value)
+    if reference is None:
+        return _shows_a_page(value)
+    targets = objects.get(int(reference.group(1)), [])
+    return bool(targets) and all(_shows_a_page(target.lstrip(_WHITESPACE)) for target in targets)
+
+
+def _shows_a_page(value: bytes) -> bool:
+    if value.startswith(b"["):
+        return True
+    if not value.startswith(b"<<"):
+        return False
+    names = [name for name, _end in _names(_dictionary_at(value, 0))]
+    is_goto = any(first == b"S" and second == b"GoTo" for first, second in itertools.pairwise(names))
+    return is_goto and b"Next" not in names  # /Next chains further actions
+
+
 def pdf_check(data: bytes) -> None:
     """Refuse a PDF that is not whole, is encrypted or carries active content (see the module docstring)."""
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-EOF_WINDOW:]:
         raise _refuse(_("PDF文件不完整或已损坏，请重新导出或扫描后上传。"), "file_pdf_invalid")
     outside, streams = _split_streams(data)
     segments = list(outside)
+    objects: Objects = {}
+    for segment in outside:
+        _objects_in_segment(segment, objects)
     budget = MAX_INFLATED_BYTES
     for dictionary, body in streams:
         if not _is_object_stream(dictionary):
@@ -122,16 +189,12 @@ def pdf_check(data: bytes) -> None:
                           "file_pdf_active_content")
         budget -= len(inflated)
         segments.append(inflated)
+        _objects_in_stream(dictionary, inflated, objects)
     for segment in segments:
         for name, end in _names(segment):
             if name == b"Encrypt":
                 raise _refuse(_("PDF文件已加密或设置了密码，工作人员无法打开。请去掉密码后重新上传。"),
                               "file_pdf_encrypted")
-            if name in ACTIVE_NAMES or (name == b"OpenAction" and not _followed_by_array(segment, end)):
+            if name in ACTIVE_NAMES or (name == b"OpenAction" and not _open_action_is_harmless(segment, end, objects)):
                 raise _refuse(_("PDF文件含有脚本、自动动作或嵌入的文件，出于安全原因不能上传。请用“打印为PDF”"
                                 "重新生成后上传。"), "file_pdf_active_content")
-
-
-def _followed_by_array(segment: bytes, position: int) -> bool:
-    rest = segment[position:position + 64].lstrip(_WHITESPACE)
-    return rest.startswith(b"[")
