@@ -41,6 +41,9 @@ ACTIVE_NAMES = frozenset({b"JavaScript", b"JS", b"Launch", b"AA", b"EmbeddedFile
 
 _NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_WATCHED = ACTIVE_NAMES | {b"OpenAction", b"Encrypt"}
+_WATCHED_RE = re.compile(  # a watched name, then a delimiter or the end (so /JSON is not /JS)
+    rb"/(" + b"|".join(sorted(_WATCHED, key=len, reverse=True)) + rb")(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 _STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 _END_STREAM = b"endstream"
 _OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
@@ -62,6 +65,14 @@ def _names(segment: bytes) -> list[tuple[bytes, int]]:
         name = _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw) if b"#" in raw else raw
         found.append((name, match.end()))
     return found
+
+
+def _watched_names(segment: bytes) -> list[tuple[bytes, int]]:
+    """The names :func:`pdf_check` looks for, with the position after each (a direct search unless the segment
+    has ``#`` escapes, which only a full pass over every name can decode)."""
+    if b"#" in segment:
+        return [(name, end) for name, end in _names(segment) if name in _WATCHED]
+    return [(match.group(1), match.end()) for match in _WATCHED_RE.finditer(segment)]
 
 
 def _split_streams(data: bytes) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:
@@ -191,7 +202,7 @@ def pdf_check(data: bytes) -> None:
         segments.append(inflated)
         _objects_in_stream(dictionary, inflated, objects)
     for segment in segments:
-        for name, end in _names(segment):
+        for name, end in _watched_names(segment):
             if name == b"Encrypt":
                 raise _refuse(_("PDF文件已加密或设置了密码，工作人员无法打开。请去掉密码后重新上传。"),
                               "file_pdf_encrypted")
