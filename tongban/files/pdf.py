@@ -37,13 +37,13 @@ from tongban.core.errors import Issue, ValidationFailed
 
 EOF_WINDOW = 1024
 MAX_INFLATED_BYTES = 32 * 1024 * 1024
-ACTIVE_NAMES = frozenset({b"JavaScript", b"JS", b"Launch", b"AA", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia"})
+ACTIVE_NAMES: frozenset[bytes] = frozenset({b"JavaScript", b"JS", b"Launch", b"AA", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia"})
 
 _NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_WATCHED = ACTIVE_NAMES | {b"OpenAction", b"Encrypt"}
+_WATCHED: frozenset[bytes] = ACTIVE_NAMES | frozenset({b"OpenAction", b"Encrypt"})
 _WATCHED_RE = re.compile(  # a watched name, then a delimiter or the end (so /JSON is not /JS)
-    rb"/(" + b"|".join(sorted(_WATCHED, key=len, reverse=True)) + rb")(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+    rb"/(" + b"|".join(sorted(_WATCHED, reverse=True)) + rb")(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 _STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 _END_STREAM = b"endstream"
 _OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
