@@ -108,3 +108,18 @@ def published_implementation(item: Any, department: Department, actor: Any = SYS
     catalog_services.implementation_publish(actor=actor, implementation=impl)
     impl.refresh_from_db()
     return impl
+
+
+def webhook_subscription(department: Department, *, url: str = "https://dept.example.gov.cn/webhooks",
+                         topics: tuple[str, ...] = ("case.*",), active: bool = True,
+                         name: str = "部门业务系统") -> tuple[Any, str]:
+    """A webhook subscription of ``department`` and its plain ``whsec_`` secret."""
+    from tongban.core.crypto import encrypt_text
+    from tongban.exchange.models import WebhookSubscription
+    from tongban.exchange.services import SECRET_CONTEXT, webhook_secret_generate
+
+    secret = webhook_secret_generate()
+    subscription = WebhookSubscription.objects.create(
+        department=department, name=name, url=url, topics=list(topics), is_active=active,
+        secret_encrypted=encrypt_text(secret, context=SECRET_CONTEXT))
+    return subscription, secret

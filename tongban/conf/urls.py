@@ -14,6 +14,7 @@ urlpatterns = [
     path("org/", include("tongban.organizations.web.urls")),
     path("oidc/", include("tongban.oidc.urls")),
     path("workbench/oidc/", include("tongban.oidc.web.urls")),
+    path("workbench/exchange/", include("tongban.exchange.web.urls")),
     path("", include(well_known_urlpatterns)),
     path("", include("tongban.web.urls")),
 ]
