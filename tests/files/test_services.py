@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
@@ -320,3 +320,15 @@ def test_the_housekeeping_command_refuses_without_reference_checkers() -> None:
     finally:
         unregister_reference_checker("test")
     assert "0 个" in out.getvalue()
+
+
+def test_a_large_upload_spooled_to_disk_is_read_like_one_in_memory() -> None:
+    data = pdf(objects=[b"<< /Length 3000000 >>\nstream\n" + b"\x00" * 3_000_000 + b"\nendstream"])
+    spooled = TemporaryUploadedFile("大文件.pdf", "application/pdf", len(data), None)
+    spooled.write(data)
+    spooled.read(10)  # a caller may have looked at it already
+    try:
+        info = file_store(owner_user_id=OWNER, upload=spooled, purpose="p")
+    finally:
+        spooled.close()
+    assert file_read(file_id=info.id)[1] == data
