@@ -117,6 +117,14 @@ def implementation_get_published(*, code: str) -> Implementation | None:
     )
 
 
+def implementation_get(*, implementation_id: int) -> Implementation | None:
+    """An implementation in any status, with its item, department and versions in force (for the case engine,
+    which checks its own scope)."""
+    return (Implementation.objects.filter(pk=implementation_id)
+            .select_related("item__current_version", "department__region", "region", "current_version")
+            .first())
+
+
 def theme_list(*, audience: str | None = None) -> QuerySet[Theme]:
     qs = Theme.objects.all()
     return qs.filter(audience=audience) if audience else qs
@@ -233,6 +241,18 @@ def item_draft(*, item: Item) -> ItemVersion | None:
 
 def implementation_draft(*, implementation: Implementation) -> ImplementationVersion | None:
     return implementation.versions.filter(published_at__isnull=True).first()
+
+
+def implementation_versions(*, implementation: Implementation) -> QuerySet[ImplementationVersion]:
+    """Every version of an implementation, newest first (each keeps its own form, or inherits the item's)."""
+    return implementation.versions.select_related("published_by", "item_version").order_by("-number")
+
+
+def material_names(*, item_version: ItemVersion | None) -> list[str]:
+    """The names of a version's materials (申请材料), in order: what attachment slots of a form may name."""
+    if item_version is None:
+        return []
+    return list(item_version.materials.order_by("position").values_list("name", flat=True))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ query that serves a staff member filters through it (see ``docs/adr/0010-staff-r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tongban.directory.models import Department, Hall, Region, RegionLevel, Staff, StaffRoleAssignment
@@ -25,9 +27,10 @@ from tongban.directory.scope import (
 __all__ = [
     "StaffContext", "StaffRow", "StaffRows", "StaffScope", "department_get", "department_list", "hall_list",
     "region_ancestor_codes", "region_get", "region_list_children", "region_list_sites", "region_route_code",
+    "region_rows",
     "region_subtree", "roles_manageable_by", "staff_audit_actor", "staff_context_for_user",
     "staff_department_choices_for_admin", "staff_exists", "staff_get_for_admin", "staff_list_for_admin",
-    "staff_row_of", "staff_scope_of",
+    "staff_row_of", "staff_scope_of", "staff_user_ids_with_roles",
 ]
 
 GB2260_LENGTH = 6
@@ -69,6 +72,16 @@ def staff_department_choices_for_admin(*, actor: StaffContext) -> list[tuple[int
     return [(d.pk, d.name) for d in departments]
 
 
+def staff_user_ids_with_roles(*, department_ids: Iterable[int], roles: Iterable[str]) -> list[int]:
+    """Account ids of the active staff of these departments holding any of ``roles`` (e.g. whom to notify)."""
+    department_ids, roles = list(department_ids), list(roles)
+    if not department_ids or not roles:
+        return []
+    held = StaffRoleAssignment.objects.filter(staff=OuterRef("pk"), role__in=roles)
+    return sorted(Staff.objects.filter(department_id__in=department_ids, is_active=True, user__is_active=True)
+                  .filter(Exists(held)).values_list("user_id", flat=True))
+
+
 def staff_exists(*, username: str) -> bool:
     return Staff.objects.filter(user__username__iexact=username).exists()
 
@@ -81,6 +94,19 @@ def region_list_children(*, code: str | None) -> QuerySet[Region]:
     if code is None:
         return Region.objects.filter(parent__isnull=True)
     return Region.objects.filter(parent__code=code)
+
+
+def region_rows(*, root_code: str | None, min_level: int = 2, max_level: int = 4) -> list[tuple[str, str, int, str]]:
+    """``(code, name, level, parent code)`` of the regions under ``root_code`` (all when None) between two levels,
+    in code order: the choices of a region picker."""
+    qs = Region.objects.filter(level__gte=min_level, level__lte=max_level)
+    if root_code:
+        root = Region.objects.filter(code=root_code).first()
+        if root is None:
+            return []
+        qs = qs.filter(prefix__startswith=root.prefix)
+    return [(code, name, level, parent or "") for code, name, level, parent in
+            qs.order_by("code").values_list("code", "name", "level", "parent__code")]
 
 
 def region_list_sites() -> QuerySet[Region]:

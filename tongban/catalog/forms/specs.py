@@ -83,6 +83,19 @@ def form_for_implementation(*, implementation_code: str) -> FormSpec:
     return _implementation_spec(impl, impl.current_version, impl.item.current_version)
 
 
+def form_for_implementation_version(*, implementation_code: str, number: int) -> FormSpec:
+    """The form of one version (published or the draft). A version without its own form shows the default form
+    of the item version it was published under (the version in force and the draft: the item's in force)."""
+    version = (ImplementationVersion.objects.select_related("implementation__item__current_version", "item_version")
+               .filter(implementation__code=implementation_code, number=number).first())
+    if version is None:
+        raise NotFound(_("没有这个版本。"), code="version_not_found")
+    impl = version.implementation
+    current = impl.item.current_version
+    in_force = version.published_at is None or impl.current_version_id == version.pk
+    return _implementation_spec(impl, version, current if in_force else (version.item_version or current))
+
+
 def form_for_implementation_draft(*, implementation_id: int) -> FormSpec | None:
     """The form the implementation's draft would publish (the editor's preview of the whole form)."""
     impl = Implementation.objects.select_related("item__current_version").filter(pk=implementation_id).first()

@@ -21,6 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.catalog import selectors as catalog
 from tongban.catalog import services
+from tongban.catalog.forms import (
+    definition_check,
+    definition_diff,
+    form_for_implementation_version,
+    form_spec_from_definition,
+)
+from tongban.catalog.forms.render import form_render
 from tongban.catalog.interface import CatalogStatus
 from tongban.core.errors import DomainError, NotFound, ValidationFailed
 from tongban.core.http import client_ip
@@ -31,6 +38,7 @@ from tongban.identity.totp import totp_enroll_start, totp_has_device, totp_qr_sv
 from tongban.oidc.services import AMR_SESSION_KEY
 from tongban.search import services as search_services
 from tongban.search.selectors import synonym_list
+from tongban.web.form_editor import definition_apply_op, definition_from_post, editor_choices, editor_rows
 from tongban.web.forms import (
     ClassifyForm,
     ImplementationDraftForm,
@@ -420,3 +428,153 @@ def synonyms(request: HttpRequest) -> HttpResponse:
     return render(request, "web/workbench/synonyms.html", {
         "staff": staff, "form": form, "q": query, "page": Paginator(entries, 50).get_page(request.GET.get("page")),
         "querystring": f"q={query}" if query else "", "can_edit": staff.is_platform_catalog_admin})
+
+
+# ------------------------------------------------------------ application forms (申请表单)
+
+
+def _editor_context(definition: dict[str, Any] | None, *, materials: list[str], title: str) -> dict[str, Any]:
+    """The editor's inputs, its definition check and the preview, all from one definition."""
+    issues = definition_check(definition, materials=materials) if definition is not None else []
+    spec = form_spec_from_definition(definition, key="preview", title=title)
+    return {"editor": editor_rows(definition), "choices": editor_choices(materials), "form_issues": issues,
+            "preview": form_render(spec, prefix="preview"), "editing": True}
+
+
+def _form_editor(
+    request: HttpRequest, *, stored: dict[str, Any] | None, inherited: dict[str, Any] | None, materials: list[str],
+    title: str, save: Any, page: dict[str, Any], here: str,
+) -> HttpResponse:
+    """One editor for the item's default form and an implementation's own form.
+
+    ``save(form)`` stores the definition (``None``: no own form) in the draft through a catalog service.
+    """
+    definition = stored
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        if op == "inherit":
+            try:
+                save(None)
+            except DomainError as error:
+                _report(request, error)
+            else:
+                messages.success(request, _("已恢复使用默认表单（草稿）。"))
+            return redirect(here)
+        definition = dict(inherited or {"sections": [], "fields": []}) if op == "customize" \
+            else definition_from_post(request.POST)
+        if op == "save":
+            try:
+                save(definition)
+            except ValidationFailed as error:
+                messages.error(request, error.message)
+            except DomainError as error:
+                _report(request, error)
+            else:
+                messages.success(request, _("申请表单已保存到草稿，发布后生效。"))
+                return redirect(here)
+        elif op not in ("customize", "preview"):
+            definition = definition_apply_op(definition, op)
+    if definition is None:
+        spec = form_spec_from_definition(inherited, key="preview", title=title)
+        return render(request, "web/workbench/form_editor.html", {
+            **page, "editing": False, "preview": form_render(spec, prefix="preview"), "inherited": inherited})
+    return render(request, "web/workbench/form_editor.html", {
+        **page, **_editor_context(definition, materials=materials, title=title)})
+
+
+def _form_title(name: str) -> str:
+    return _("%(n)s申请表") % {"n": name}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def implementation_form(request: HttpRequest, implementation_id: int) -> HttpResponse:
+    """申请表单 of an implementation: edit the draft's own form (or inherit the item's), view any version's."""
+    staff = _staff(request)
+    impl = _impl_or_404(request, implementation_id)
+    item_version = impl.item.current_version
+    name = item_version.name if item_version else impl.code
+    versions = list(catalog.implementation_versions(implementation=impl))
+    draft = next((v for v in versions if v.published_at is None), None)
+    page = {"staff": staff, "impl": impl, "versions": versions, "draft": draft, "title": _form_title(name),
+            "back": reverse("web:wb_implementation", args=[impl.pk]),
+            "preview_url": reverse("web:wb_implementation_form_preview", args=[impl.pk]),
+            "inherited_label": _("基本目录默认表单（事项版本 v%(n)s）") % {"n": item_version.number}
+            if item_version and item_version.form else _("无默认表单")}
+    shown = request.GET.get("version")
+    if shown or draft is None:
+        version = next((v for v in versions if str(v.number) == shown), None) if shown else impl.current_version
+        if version is None:
+            raise Http404(_("没有这个版本。"))
+        spec = form_for_implementation_version(implementation_code=impl.code, number=version.number)
+        previous = next((v for v in versions if v.number < version.number and v.published_at), None)
+        return render(request, "web/workbench/form_editor.html", {
+            **page, "editing": False, "viewing": version, "preview": form_render(spec, prefix="preview", readonly=True),
+            "spec": spec, "changes": definition_diff(_effective(previous, item_version), _effective(version, item_version))
+            if previous else None})
+
+    def save(form: dict[str, Any] | None) -> None:
+        services.implementation_form_update(actor=request.user, implementation=impl, form=form)
+
+    return _form_editor(request, stored=draft.form, inherited=item_version.form if item_version else None,
+                        materials=catalog.material_names(item_version=item_version), title=_form_title(name),
+                        save=save, page=page, here=reverse("web:wb_implementation_form", args=[impl.pk]))
+
+
+def _effective(version: Any, item_version: Any) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    if version.form:
+        return version.form
+    source = version.item_version or item_version
+    return source.form if source else None
+
+
+@login_required
+@require_POST
+def implementation_form_preview(request: HttpRequest, implementation_id: int) -> HttpResponse:
+    """The live preview: the editor's post rendered by the same renderer the applicant sees (nothing saved)."""
+    _staff(request)
+    impl = _impl_or_404(request, implementation_id)
+    item_version = impl.item.current_version
+    definition = definition_from_post(request.POST)
+    context = _editor_context(definition, materials=catalog.material_names(item_version=item_version),
+                              title=_form_title(item_version.name if item_version else impl.code))
+    return render(request, "web/workbench/_form_preview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_form(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The default application form of a basic item (platform catalogue administrators, in the item's draft)."""
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    draft = catalog.item_draft(item=item)
+    version = draft or item.current_version
+    name = version.name if version else item.basic_code
+    page = {"staff": staff, "item": item, "draft": draft, "title": _form_title(name), "is_item": True,
+            "back": reverse("web:wb_item", args=[item.pk]),
+            "preview_url": reverse("web:wb_item_form_preview", args=[item.pk])}
+    if draft is None or not staff.is_platform_catalog_admin:
+        spec = form_spec_from_definition(version.form if version else None, key="preview", title=_form_title(name))
+        return render(request, "web/workbench/form_editor.html", {
+            **page, "editing": False, "viewing": version, "preview": form_render(spec, prefix="preview", readonly=True)})
+
+    def save(form: dict[str, Any] | None) -> None:
+        services.item_form_update(actor=request.user, item=item, form=form)
+
+    return _form_editor(request, stored=draft.form, inherited=None,
+                        materials=catalog.material_names(item_version=draft), title=_form_title(name), save=save,
+                        page=page, here=reverse("web:wb_item_form", args=[item.pk]))
+
+
+@login_required
+@require_POST
+def item_form_preview(request: HttpRequest, item_id: int) -> HttpResponse:
+    staff = _staff(request)
+    item = _item_or_404(staff, item_id)
+    version = catalog.item_draft(item=item) or item.current_version
+    context = _editor_context(definition_from_post(request.POST),
+                              materials=catalog.material_names(item_version=version),
+                              title=_form_title(version.name if version else item.basic_code))
+    return render(request, "web/workbench/_form_preview.html", context)
