@@ -510,8 +510,8 @@ def _require_valid_form(form: Mapping[str, Any], *, materials: Sequence[str] | N
 
 
 def _form_change(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[str, Any]:
-    diff = definition_diff(old, new)
-    return {"inherit": new is None, **{k: v for k, v in diff.items() if v}}
+    """For the audit record: the fields added, removed and changed by the name."""
+    return {k: v for k, v in definition_diff(old, new).items() if v}
 
 
 @atomic_service
@@ -548,10 +548,11 @@ def implementation_form_update(
     if draft is None:
         raise Conflict(_("该实施清单没有草稿，请先点击“调整”。"), code="no_draft")
     normalized = definition_normalize(form) if form is not None else None
+    item_version = impl.item.current_version
     if form is not None:
-        item_version = impl.item.current_version
         _require_valid_form(form, materials=_material_names(item_version) if item_version else None)
-    change = _form_change(draft.form, normalized)
+    inherited = item_version.form if item_version else None
+    change = _form_change(draft.form or inherited, normalized or inherited)
     draft.form = normalized
     draft.save(update_fields=["form"])
     audit_record(action="catalog.implementation.form", actor=acting.audit_actor, target=_impl_target(impl),
