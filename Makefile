@@ -10,7 +10,7 @@ RUN_ENV := TONGBAN_DEMO=1 TONGBAN_ALLOW_DERIVED_KEYS=1 TONGBAN_SECRET_KEY="$$(ca
 .PHONY: run test test-pg lint openapi config-reference bench-catalog bench-auth clean lock help
 
 help:
-	@echo "make run            install, migrate, load the Yunnan demo data and serve http://127.0.0.1:$(PORT)"
+	@echo "make run            install, migrate, load the Yunnan demo data and serve http://127.0.0.1:$(PORT) (with the worker)"
 	@echo "make test           run the test suite (SQLite; set DATABASE_URL for PostgreSQL)"
 	@echo "make lint           ruff, mypy, import-linter, OpenAPI and configuration-reference checks"
 	@echo "make bench-catalog  catalogue benchmark (item guide page, search API) against a bare endpoint"
@@ -38,6 +38,9 @@ run: $(BASE_STAMP) var/secret_key
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo_data
 	@echo "通办演示站点：http://127.0.0.1:$(PORT)/  （演示账号见 README.md）"
+	@# The background worker (outbox dispatch, webhooks, periodic jobs) runs beside gunicorn and stops with it.
+	$(RUN_ENV) $(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(RUN_ENV) $(VENV)/bin/gunicorn tongban.conf.wsgi --config python:tongban.conf.gunicorn --bind 127.0.0.1:$(PORT) \
 		--workers 2 --threads 4 \
 		--access-logfile -

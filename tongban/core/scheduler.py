@@ -65,6 +65,8 @@ def periodic(*, every_seconds: int, name: str | None = None) -> Callable[[Any], 
 
 
 def periodic_jobs() -> tuple[PeriodicJob, ...]:
+    """Every registered periodic job (after importing the apps' ``tasks.py``)."""
+    discover()
     return tuple(_JOBS.values())
 
 
