@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "tongban.exchange",
     "tongban.directory",
     "tongban.catalog",
+    "tongban.cases",
     "tongban.search",
     "tongban.web",
     "tongban.api",

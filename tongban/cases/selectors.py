@@ -1,0 +1,673 @@
+"""Reads of the case engine for the pages and the API: 我的办件 (persons, organisations), the applicant's case
+page, the workbench queues and search (within the staff member's scope, applicants masked), the receipt, the
+progress lookup without login, reusable materials and drafts.
+
+Lists are lazy sequences of plain rows for Django's paginator (one count query, one query per page, one more for
+a page's bundle children) — never an N+1. Staff reads of one case that must be audited (opening it, reading a
+material, revealing the applicant) are services (:mod:`tongban.cases.services.access`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar, overload
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from tongban.cases import clock, workflow
+from tongban.cases.models import (
+    ApplicantKind,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseStatus,
+    CaseStep,
+    DecisionOutcome,
+    DeliveryMethod,
+    Draft,
+    SpecialProcedureKind,
+    StepOutcome,
+)
+from tongban.cases.records import (
+    ApplicantCaseRow,
+    ApplicantCaseView,
+    BundleProgress,
+    CaseClock,
+    CaseProgress,
+    CaseReceipt,
+    ChildProgress,
+    DocumentRow,
+    MaterialStatus,
+    ReusableFile,
+    StaffCaseRow,
+    StaffCaseView,
+    StepRow,
+    TimelineEntry,
+    choice_label,
+    status_label,
+)
+from tongban.cases.services._common import (
+    MATERIAL_PURPOSE,
+    CaseActor,
+    actor_tokens,
+    applicant_actor,
+    id_index,
+    is_own_case,
+    name_index,
+)
+from tongban.cases.services.drafts import material_statuses, requirements_of_versions
+from tongban.core.calendar import deadline_add
+from tongban.core.crypto import mask_id_number, mask_name
+from tongban.core.errors import NotFound
+from tongban.directory.selectors import StaffContext
+from tongban.files.services import file_list_reusable
+from tongban.organizations.interface import AgentScope
+
+__all__ = [
+    "QUEUES", "CaseQueue", "Rows", "attachment_reusable_list", "bundle_progress", "case_clock",
+    "case_detail_for_applicant", "case_list_for_organization", "case_list_for_person", "case_progress_lookup",
+    "case_queue_counts_for_staff", "case_queue_for_staff", "case_receipt_for_applicant", "case_search_for_staff",
+    "draft_list_for_applicant", "reusable_file_ids",
+]
+
+T = TypeVar("T")
+ACCEPTED_OR_LATER = frozenset({
+    CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW, CaseStatus.SPECIAL_PROCEDURE, CaseStatus.AWAITING_PAYMENT,
+    CaseStatus.APPROVED, CaseStatus.DENIED, CaseStatus.COMPLETED, CaseStatus.DELIVERED})
+NEEDS_APPLICANT = frozenset({CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.AWAITING_PAYMENT})
+STAFF_ROW_FIELDS = (
+    "id", "case_number", "kind", "item_name", "department_id", "department__name", "applicant_kind",
+    "applicant_name", "applicant_id_number", "status", "acceptance_mode", "submitted_at", "clock_due", "overdue_at",
+    "resubmitted_at")
+
+
+class Rows(Sequence[T], Generic[T]):
+    """A lazily sliced list of rows made from a queryset, for Django's paginator."""
+
+    def __init__(self, queryset: QuerySet[Any], convert: Callable[[Any], T]) -> None:
+        self._queryset = queryset
+        self._convert = convert
+
+    @property
+    def queryset(self) -> QuerySet[Any]:
+        return self._queryset
+
+    def count(self, value: object = None) -> int:  # type: ignore[override]
+        return self._queryset.count()
+
+    def __len__(self) -> int:
+        return self._queryset.count()
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self._convert(row) for row in self._queryset[index]]
+        return self._convert(self._queryset[index])
+
+    def __iter__(self) -> Iterator[T]:
+        return (self._convert(row) for row in self._queryset)
+
+
+# ------------------------------------------------------------------ the clock
+
+
+def case_clock(case: Case, *, today: date | None = None) -> CaseClock:
+    """The clock of one case: which period runs (受理 / 办结), its due date and colour, stops and extension."""
+    on = today or clock.today()
+    if case.status == CaseStatus.SUBMITTED:
+        kind, due, provisional = "acceptance", case.acceptance_due, case.acceptance_due_provisional
+    elif case.status in (CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW, CaseStatus.SPECIAL_PROCEDURE,
+                         CaseStatus.SUPPLEMENT_REQUESTED) and case.accepted_at is not None:
+        kind, due, provisional = "decision", case.decision_due, case.decision_due_provisional
+    elif case.status == CaseStatus.SUPPLEMENT_REQUESTED:
+        kind, due, provisional = "acceptance", None, False
+    else:
+        kind, due, provisional = "", None, False
+    running = case.clock_due is not None
+    return CaseClock(
+        kind=kind, due=due, provisional=provisional, colour=clock.due_colour(due=case.clock_due, on=on),
+        running=running, stopped_since=case.clock_stopped_since, stopped_working_days=case.stopped_working_days,
+        extension_working_days=case.extension_working_days, overdue_marked_at=case.overdue_at)
+
+
+# ------------------------------------------------------------------ bundles
+
+
+def _derived_status(statuses: Sequence[str], own: str) -> str:
+    """A bundle parent's status as the applicant sees it: its own once closed, else the least advanced child
+    that still needs something (补正, 缴费), else 审查中 while any child is open."""
+    if own != CaseStatus.SUBMITTED or not statuses:
+        return own
+    for waiting in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.AWAITING_PAYMENT):
+        if waiting in statuses:
+            return waiting
+    if all(status == CaseStatus.SUBMITTED for status in statuses):
+        return CaseStatus.SUBMITTED
+    return CaseStatus.IN_REVIEW
+
+
+def _children_of(case: Case) -> list[Case]:
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    if "children" in cache:
+        return list(cache["children"])
+    return list(case.children.select_related("department").order_by("pk"))
+
+
+def bundle_progress(parent: Case, *, today: date | None = None) -> BundleProgress:
+    """The children of a 一件事 and the parent's status derived from them."""
+    children = _children_of(parent)
+    statuses = [c.status for c in children]
+    derived = _derived_status(statuses, parent.status)
+    return BundleProgress(
+        status=derived, status_label=status_label(derived), total=len(children),
+        closed=sum(1 for s in statuses if s in workflow.CHILD_CLOSED),
+        children=tuple(ChildProgress(
+            case_id=c.pk, case_number=c.case_number, item_name=c.item_name,
+            department_name=c.department.name if c.department_id and c.department else "",
+            status=c.status, status_label=status_label(c.status, acceptance_mode=c.acceptance_mode),
+            clock=case_clock(c, today=today)) for c in children))
+
+
+# ------------------------------------------------------------------ applicant: 我的办件
+
+
+def _applicant_row(case: Case) -> ApplicantCaseRow:
+    if case.kind == CaseKind.BUNDLE_PARENT:
+        children = _children_of(case)
+        status = _derived_status([c.status for c in children], case.status)
+        dues = [c.clock_due for c in children if c.clock_due is not None]
+        due = min(dues) if dues else None
+        needs = any(c.status in NEEDS_APPLICANT for c in children)
+        label = status_label(status)
+    else:
+        status, due, needs = case.status, case.clock_due, case.status in NEEDS_APPLICANT
+        label = status_label(status, acceptance_mode=case.acceptance_mode)
+    return ApplicantCaseRow(
+        id=case.pk, case_number=case.case_number, kind=case.kind, title=case.item_name,
+        department_name=case.department.name if case.department_id and case.department else "", status=status,
+        status_label=label, submitted_at=case.submitted_at, due=due, due_colour=clock.due_colour(due=due),
+        needs_action=needs)
+
+
+STATUS_GROUPS: dict[str, frozenset[str]] = {
+    "open": frozenset({CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.ACCEPTED,
+                       CaseStatus.IN_REVIEW, CaseStatus.SPECIAL_PROCEDURE, CaseStatus.AWAITING_PAYMENT,
+                       CaseStatus.APPROVED, CaseStatus.DENIED}),
+    "action": NEEDS_APPLICANT,
+    "closed": frozenset({CaseStatus.COMPLETED, CaseStatus.DELIVERED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN,
+                         CaseStatus.VOIDED}),
+}
+
+
+def _applicant_queryset(base: QuerySet[Case], status_group: str | None) -> QuerySet[Case]:
+    qs = base.exclude(kind=CaseKind.BUNDLE_CHILD).select_related("department").prefetch_related(
+        Prefetch("children", queryset=Case.objects.select_related("department").order_by("pk")))
+    if status_group:
+        statuses = STATUS_GROUPS.get(status_group, frozenset())
+        if status_group == "action":
+            qs = qs.filter(Q(status__in=statuses) | Q(children__status__in=statuses)).distinct()
+        else:
+            qs = qs.filter(status__in=statuses)
+    return qs.order_by("-submitted_at", "-pk")
+
+
+def case_list_for_person(*, user: Any, status_group: str | None = None) -> Rows[ApplicantCaseRow]:
+    """我的办件 of a person (their own cases, not those they filed for an organisation). ``status_group``: open,
+    action (waiting for the applicant), closed."""
+    base = Case.objects.filter(applicant_user_id=getattr(user, "pk", None), organization__isnull=True)
+    return Rows(_applicant_queryset(base, status_group), _applicant_row)
+
+
+def case_list_for_organization(*, user: Any, org_id: int, status_group: str | None = None) -> Rows[ApplicantCaseRow]:
+    """The organisation's cases, whoever filed them, for its own account, its legal representative and agents
+    with the "view_cases" scope (:class:`NotPermitted` otherwise)."""
+    actor = applicant_actor(user=user, org_id=org_id)
+    assert actor.org is not None
+    actor.org.require(AgentScope.VIEW_CASES)
+    return Rows(_applicant_queryset(Case.objects.filter(organization_id=org_id), status_group), _applicant_row)
+
+
+def _reader(*, user: Any, org_id: int | None) -> CaseActor:
+    actor = applicant_actor(user=user, org_id=org_id)
+    if actor.org is not None:
+        actor.org.require(AgentScope.VIEW_CASES)
+    return actor
+
+
+def _own_case(actor: CaseActor, case_id: int) -> Case:
+    case = (Case.objects.select_related("department", "implementation_version", "item_version")
+            .filter(pk=case_id).first())
+    if case is None or not is_own_case(actor, case):
+        raise NotFound(_("没有找到这个办件。"))
+    return case
+
+
+def _applicant_text(event: CaseEvent, case: Case) -> tuple[str, str] | None:
+    """(title, plain-language text) of a timeline row for the applicant, or None for internal rows."""
+    t = event.transition
+    d = event.detail or {}
+    if t == "submit":
+        return _("提交申请"), _("您提交了申请，办件编号%(n)s。") % {"n": case.case_number}
+    if t == "accept":
+        return _("已受理"), _("%(d)s受理了您的申请。") % {"d": case.department.name if case.department else _("办理部门")}
+    if t == "refuse":
+        return _("不予受理"), _("不予受理。理由：%(r)s；依据：%(b)s。") % {
+            "r": "；".join(d.get("reasons", [])), "b": d.get("legal_basis", "")}
+    if t == "request_supplement":
+        things = "；".join(f"{i.get('material') or i.get('field')}：{i.get('reason')}" for i in d.get("items", []))
+        return _("请补齐补正"), _("需要您补齐补正：%(t)s。办理时限暂停计算。") % {"t": things}
+    if t == "resubmit":
+        return _("已提交补正"), _("您提交了补正材料，我们将继续办理。")
+    if t == "step_complete" and d.get("outcome") == StepOutcome.PASS:
+        return _("审查中"), _("“%(s)s”已完成。") % {"s": event.step_name}
+    if t == "countersign" and d.get("outcome") == StepOutcome.PASS:
+        return _("会签"), _("相关部门已会签。")
+    if t == "special_procedure_start":
+        return _("特别程序"), _("进入%(k)s，期间不计入办理时限。原因：%(r)s") % {
+            "k": d.get("kind_label", ""), "r": event.opinion}
+    if t == "special_procedure_end":
+        return _("特别程序结束"), _("%(k)s已结束，继续办理。") % {"k": d.get("kind_label", "")}
+    if t == "extend":
+        return _("延期"), _("经批准，办理时限延长%(n)s个工作日。理由：%(r)s") % {
+            "n": d.get("working_days", ""), "r": event.opinion}
+    if t in ("decide", "instant_decide"):
+        if d.get("outcome") == DecisionOutcome.APPROVE:
+            return _("准予"), _("已作出准予决定。")
+        return _("不予许可"), _("作出不予许可决定。理由：%(r)s") % {"r": event.opinion}
+    if t == "request_payment":
+        return _("待缴费"), _("请缴纳费用%(y)s元。") % {"y": f"{(d.get('amount_fen') or 0) / 100:.2f}"}
+    if t == "confirm_payment":
+        return _("已缴费"), _("费用已缴纳。")
+    if t == "complete":
+        return _("办结"), _("已办结。")
+    if t == "deliver":
+        return _("已送达"), _("办理结果已送达（%(m)s）。") % {"m": choice_label(DeliveryMethod, case.delivery_method)}
+    if t == "withdraw":
+        return _("已撤回"), _("您撤回了申请。")
+    if t == "void":
+        return _("已作废"), _("办件已作废。原因：%(r)s") % {"r": event.opinion}
+    return None
+
+
+def _applicant_timeline(case: Case, children: Sequence[Case]) -> tuple[TimelineEntry, ...]:
+    cases = {case.pk: case, **{c.pk: c for c in children}}
+    events = CaseEvent.objects.filter(case_id__in=list(cases)).order_by("occurred_at", "pk")
+    entries = []
+    for event in events:
+        owner = cases[event.case_id]
+        if owner.kind == CaseKind.BUNDLE_CHILD and event.transition in ("submit", "withdraw"):
+            continue
+        text = _applicant_text(event, owner)
+        if text is None:
+            continue
+        title, body = text
+        if owner.pk != case.pk:
+            title = f"{owner.item_name}：{title}"
+        entries.append(TimelineEntry(
+            occurred_at=event.occurred_at, transition=event.transition, title=title, text=body,
+            actor_label=owner.department.name if event.actor_kind in ("staff", "department_system") and owner.department
+            else "", step_name=event.step_name, opinion="", attachments=()))
+    return tuple(entries)
+
+
+def _next_action(case: Case, children: Sequence[Case], clock_: CaseClock) -> str:
+    if case.kind == CaseKind.BUNDLE_PARENT and case.status == CaseStatus.SUBMITTED:
+        waiting = [c for c in children if c.status in NEEDS_APPLICANT]
+        if waiting:
+            return _next_action(waiting[0], (), case_clock(waiting[0]))
+        closed = sum(1 for c in children if c.status in workflow.CHILD_CLOSED)
+        return _("共%(t)d个事项，已办结%(c)d个，请等待其余事项办理。") % {"t": len(children), "c": closed}
+    status = case.status
+    due = clock_.due.strftime("%Y年%m月%d日") if clock_.due else ""
+    if status == CaseStatus.SUPPLEMENT_REQUESTED:
+        request = case.supplements.order_by("-round").first()
+        things = "；".join(f"{i.get('material') or i.get('field')}（{i.get('reason')}）"
+                          for i in (request.items if request else []))
+        return _("请补齐补正后重新提交：%(t)s。") % {"t": things}
+    if status == CaseStatus.AWAITING_PAYMENT:
+        return _("请缴纳费用%(y)s元。") % {"y": f"{(case.fee_amount_fen or 0) / 100:.2f}"}
+    if status == CaseStatus.SUBMITTED:
+        return _("等待受理，将在%(d)s前告知受理结果。") % {"d": due} if due else _("等待受理。")
+    if status in (CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW):
+        return _("正在审查，预计%(d)s前办结。") % {"d": due} if due else _("正在审查。")
+    if status == CaseStatus.SPECIAL_PROCEDURE:
+        return _("正在进行特别程序，期间不计入办理时限。")
+    if status in (CaseStatus.APPROVED, CaseStatus.DENIED):
+        return _("已作出决定，等待办结。")
+    if status == CaseStatus.COMPLETED:
+        if case.kind == CaseKind.BUNDLE_PARENT:
+            return _("各事项均已办结，结果将统一送达。")
+        if case.delivery_method == DeliveryMethod.WINDOW:
+            where = case.implementation_version.address if case.implementation_version else ""
+            return _("请带好身份证件到%(w)s领取办理结果。") % {"w": where or _("办理窗口")}
+        if case.delivery_method == DeliveryMethod.COURIER:
+            return _("办理结果将邮寄给您。")
+        return _("请在本页查看电子办理结果。")
+    if status == CaseStatus.DELIVERED:
+        return _("办理结果已送达，无需其他操作。")
+    return _("本办件已终止，无需其他操作。")
+
+
+def _documents(cases: Sequence[Case]) -> tuple[DocumentRow, ...]:
+    rows: list[DocumentRow] = []
+    for case in cases:
+        for doc in case.decision_documents or []:
+            rows.append(DocumentRow(name=str(doc.get("name", "")), kind="decision",
+                                    reference=str(doc.get("number", "")), file_id=doc.get("file_id")))
+        for ref in case.result_references or []:
+            rows.append(DocumentRow(name=str(ref.get("label", "")), kind="result", reference=str(ref.get("reference", ""))))
+    return tuple(rows)
+
+
+def case_materials(case: Case, children: Sequence[Case] = ()) -> tuple[MaterialStatus, ...]:
+    versions = [c.item_version for c in children] if case.kind == CaseKind.BUNDLE_PARENT else [case.item_version]
+    attachments = list(case.attachments.order_by("material_name", "created_at", "pk"))
+    return material_statuses(requirements_of_versions([v for v in versions if v is not None]), attachments)
+
+
+def case_detail_for_applicant(*, user: Any, org_id: int | None = None, case_id: int,
+                              today: date | None = None) -> ApplicantCaseView:
+    """办件详情 for the applicant (a person, or someone with the organisation's "view_cases" scope): plain-language
+    timeline (a 一件事 with its children's rows), what to do now, the due date and the documents. 404 for a case
+    that is not theirs."""
+    actor = _reader(user=user, org_id=org_id)
+    case = _own_case(actor, case_id)
+    children = _children_of(case) if case.kind == CaseKind.BUNDLE_PARENT else []
+    clock_ = case_clock(case, today=today)
+    tokens = actor_tokens(actor, case, steps=[])
+    can_withdraw = workflow.APPLICANT in tokens and (
+        "withdraw" in workflow.allowed_transitions(current=case.status, actors=tokens)
+        if case.kind != CaseKind.BUNDLE_PARENT else case.status == CaseStatus.SUBMITTED and all(
+            c.status in workflow.CHILD_CLOSED
+            or "withdraw" in workflow.allowed_transitions(current=c.status, actors={workflow.APPLICANT})
+            for c in children))
+    request = case.supplements.order_by("-round").first() if case.status == CaseStatus.SUPPLEMENT_REQUESTED else None
+    bundle = bundle_progress(case, today=today) if case.kind == CaseKind.BUNDLE_PARENT else None
+    status = bundle.status if bundle else case.status
+    return ApplicantCaseView(
+        id=case.pk, case_number=case.case_number, kind=case.kind, title=case.item_name,
+        department_name=case.department.name if case.department else "", status=status,
+        status_label=bundle.status_label if bundle else status_label(status, acceptance_mode=case.acceptance_mode),
+        submitted_at=case.submitted_at, clock=clock_, next_action=_next_action(case, children, clock_),
+        can_withdraw=can_withdraw,
+        can_resubmit=workflow.APPLICANT in tokens and case.status == CaseStatus.SUPPLEMENT_REQUESTED,
+        supplement_items=tuple(request.items) if request else (),
+        timeline=_applicant_timeline(case, children), materials=case_materials(case, children),
+        documents=_documents([case, *children]), decision_outcome=case.decision_outcome,
+        delivery_method=case.delivery_method, fee_amount_fen=case.fee_amount_fen, bundle=bundle)
+
+
+def case_receipt_for_applicant(*, user: Any, org_id: int | None = None, case_id: int) -> CaseReceipt:
+    """The receipt (回执) again, for the page and the PDF."""
+    from tongban.cases.services.submission import receipt_of
+
+    actor = _reader(user=user, org_id=org_id)
+    return receipt_of(_own_case(actor, case_id))
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    id: int
+    title: str
+    target_key: str
+    updated_at: datetime
+
+
+def draft_list_for_applicant(*, user: Any, org_id: int | None = None) -> list[DraftSummary]:
+    """The applicant's drafts (for the organisation: this account's drafts for it), newest first."""
+    actor = applicant_actor(user=user, org_id=org_id)
+    qs = Draft.objects.filter(applicant_user_id=actor.user_id).select_related("implementation__item__current_version")
+    qs = qs.filter(organization_id=actor.org.org_id) if actor.org else qs.filter(organization__isnull=True)
+    rows = []
+    for draft in qs.order_by("-updated_at"):
+        if draft.implementation_id:
+            version = draft.implementation.item.current_version
+            title = version.name if version else draft.implementation.code
+        else:
+            title = draft.bundle_code
+        rows.append(DraftSummary(id=draft.pk, title=title, target_key=draft.target_key, updated_at=draft.updated_at))
+    return rows
+
+
+# ------------------------------------------------------------------ 材料复用
+
+
+def _reusable_attachments(actor: CaseActor) -> QuerySet[Attachment]:
+    cases = Case.objects.filter(status__in=ACCEPTED_OR_LATER)
+    if actor.org is not None:
+        cases = cases.filter(organization_id=actor.org.org_id)
+    else:
+        cases = cases.filter(applicant_user_id=actor.user_id, organization__isnull=True)
+    return Attachment.objects.filter(case__in=cases, file_id__isnull=False).select_related("case")
+
+
+def reusable_file_ids(*, actor: CaseActor) -> set[int]:
+    """Files the applicant may reuse: uploads that were part of their accepted cases and that the files app still
+    offers for reuse (safe, not deleted)."""
+    attachments = _reusable_attachments(actor)
+    ids = set(attachments.values_list("file_id", flat=True))
+    owners = set(attachments.values_list("added_by_id", flat=True))
+    offered: set[int] = set()
+    for owner in owners:
+        offered |= {info.id for info in file_list_reusable(owner_user_id=owner, purpose=MATERIAL_PURPOSE)}
+    return {file_id for file_id in ids if file_id in offered}
+
+
+def attachment_reusable_list(*, user: Any, org_id: int | None = None, material_name: str = "") -> list[ReusableFile]:
+    """Earlier accepted uploads of the same person (or organisation) that can meet a material again (材料复用),
+    one per file, newest first; ``material_name`` keeps those supplied for that material first."""
+    actor = applicant_actor(user=user, org_id=org_id)
+    if actor.org is not None:
+        actor.org.require(AgentScope.APPLY)
+    allowed = reusable_file_ids(actor=actor)
+    seen: set[int] = set()
+    rows: list[ReusableFile] = []
+    for attachment in _reusable_attachments(actor).order_by("-created_at", "-pk"):
+        if attachment.file_id not in allowed or attachment.file_id in seen:
+            continue
+        seen.add(attachment.file_id)
+        rows.append(ReusableFile(
+            file_id=attachment.file_id, display_name=attachment.display_name, mime=attachment.mime,
+            size=attachment.size, material_name=attachment.material_name, case_number=attachment.case.case_number,
+            uploaded_at=attachment.created_at))
+    if material_name:
+        rows.sort(key=lambda r: r.material_name != material_name)
+    return rows
+
+
+# ------------------------------------------------------------------ staff: the workbench
+
+
+class CaseQueue:
+    TO_ACCEPT = "to_accept"  # 待受理
+    MY_STEPS = "my_steps"  # 我的待办环节
+    DUE_SOON = "due_soon"  # 临近到期
+    OVERDUE = "overdue"  # 已超期
+    SUPPLEMENTED = "supplemented"  # 已补正
+    IN_SPECIAL_PROCEDURE = "in_special_procedure"  # 特别程序中
+
+
+QUEUES = {
+    CaseQueue.TO_ACCEPT: "待受理",
+    CaseQueue.MY_STEPS: "我的待办",
+    CaseQueue.DUE_SOON: "临近到期",
+    CaseQueue.OVERDUE: "已超期",
+    CaseQueue.SUPPLEMENTED: "已补正待处理",
+    CaseQueue.IN_SPECIAL_PROCEDURE: "特别程序中",
+}
+
+
+def _staff_row(case: Case) -> StaffCaseRow:
+    return StaffCaseRow(
+        id=case.pk, case_number=case.case_number, kind=case.kind, item_name=case.item_name,
+        department_id=case.department_id, department_name=case.department.name if case.department_id else "",
+        applicant_kind=case.applicant_kind, applicant_name_masked=mask_name(case.applicant_name),
+        applicant_id_masked=mask_id_number(case.applicant_id_number) if case.applicant_kind == ApplicantKind.PERSON
+        else case.applicant_id_number,
+        status=case.status, status_label=status_label(case.status, acceptance_mode=case.acceptance_mode),
+        submitted_at=case.submitted_at, clock_due=case.clock_due, due_colour=clock.due_colour(due=case.clock_due),
+        overdue_marked_at=case.overdue_at, resubmitted_at=case.resubmitted_at)
+
+
+def _in_scope(staff: StaffContext) -> QuerySet[Case]:
+    return (Case.objects.filter(staff.scope.department_filter("department_id"))
+            .select_related("department").only(*STAFF_ROW_FIELDS))
+
+
+def _queue_queryset(staff: StaffContext, queue: str, today: date) -> QuerySet[Case]:
+    if queue == CaseQueue.MY_STEPS:
+        mine = CaseStep.objects.filter(case=OuterRef("pk"), closed_at__isnull=True, department_id=staff.department_id,
+                                       role__in=sorted(staff.roles))
+        return (Case.objects.filter(Exists(mine), status__in=(CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW,
+                                                               CaseStatus.SPECIAL_PROCEDURE))
+                .select_related("department").only(*STAFF_ROW_FIELDS).order_by("clock_due", "submitted_at", "pk"))
+    qs = _in_scope(staff)
+    if queue == CaseQueue.TO_ACCEPT:
+        return qs.filter(status=CaseStatus.SUBMITTED).exclude(kind=CaseKind.BUNDLE_PARENT).order_by(
+            "clock_due", "submitted_at", "pk")
+    if queue == CaseQueue.OVERDUE:
+        return qs.filter(clock_due__lt=today).order_by("clock_due", "pk")
+    if queue == CaseQueue.DUE_SOON:
+        warn = deadline_add(start=today, working_days=max(int(settings.DUE_WARN_WORKING_DAYS), 0)).due
+        return qs.filter(clock_due__gte=today, clock_due__lte=warn).order_by("clock_due", "pk")
+    if queue == CaseQueue.SUPPLEMENTED:
+        return qs.filter(status__in=(CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW),
+                         resubmitted_at__isnull=False).order_by("-resubmitted_at", "pk")
+    if queue == CaseQueue.IN_SPECIAL_PROCEDURE:
+        return qs.filter(status=CaseStatus.SPECIAL_PROCEDURE).order_by("submitted_at", "pk")
+    raise NotFound(_("没有这个工作队列。"))
+
+
+def case_queue_for_staff(*, staff: StaffContext | None, queue: str, today: date | None = None) -> Rows[StaffCaseRow]:
+    """A workbench queue within the staff member's scope (their department; platform-wide staff: all), applicants
+    masked: ``to_accept`` (待受理), ``my_steps`` (open steps of their roles in their department — countersigning
+    included), ``due_soon`` (running clock due within TONGBAN_DUE_WARN_WORKING_DAYS), ``overdue``, ``supplemented``
+    (resubmitted after 补齐补正), ``in_special_procedure``."""
+    if staff is None:
+        return Rows(Case.objects.none(), _staff_row)
+    return Rows(_queue_queryset(staff, queue, today or clock.today()), _staff_row)
+
+
+def case_queue_counts_for_staff(*, staff: StaffContext | None, today: date | None = None) -> dict[str, int]:
+    """How many cases each queue holds (for the workbench tabs)."""
+    if staff is None:
+        return dict.fromkeys(QUEUES, 0)
+    on = today or clock.today()
+    return {queue: _queue_queryset(staff, queue, on).count() for queue in QUEUES}
+
+
+def case_search_for_staff(
+    *, staff: StaffContext | None, case_number: str = "", item: str = "", submitted_from: date | None = None,
+    submitted_to: date | None = None, applicant_name: str = "", applicant_id_number: str = "", status: str = "",
+) -> Rows[StaffCaseRow]:
+    """Search within scope by case number (prefix), item (basic code or name fragment), submission dates, the
+    applicant's exact name or ID number / credit code (matched through blind indexes; shown masked), status."""
+    if staff is None:
+        return Rows(Case.objects.none(), _staff_row)
+    qs = _in_scope(staff)
+    if case_number.strip():
+        qs = qs.filter(case_number__startswith=case_number.strip())
+    if item.strip():
+        text = item.strip()
+        qs = qs.filter(Q(item_code=text) | Q(item_name__icontains=text))
+    if submitted_from:
+        qs = qs.filter(submitted_at__gte=datetime.combine(submitted_from, datetime.min.time(), tzinfo=clock.SHANGHAI))
+    if submitted_to:
+        qs = qs.filter(submitted_at__lt=datetime.combine(submitted_to, datetime.max.time(), tzinfo=clock.SHANGHAI))
+    if applicant_name.strip():
+        qs = qs.filter(applicant_name_index=name_index(applicant_name))
+    if applicant_id_number.strip():
+        qs = qs.filter(applicant_id_index=id_index(applicant_id_number))
+    if status:
+        qs = qs.filter(status=status)
+    return Rows(qs.order_by("-submitted_at", "-pk"), _staff_row)
+
+
+def _staff_timeline(events: Sequence[CaseEvent]) -> tuple[TimelineEntry, ...]:
+    entries = []
+    for event in events:
+        label = workflow.transition_label(event.transition) if event.transition != "overdue" else _("超期预警")
+        outcome = (event.detail or {}).get("outcome", "")
+        text = label
+        if outcome:
+            text += f"（{choice_label(StepOutcome, outcome) if outcome in StepOutcome.values else choice_label(DecisionOutcome, outcome)}）"
+        actor = event.actor_label + (f"（代表 {event.on_behalf_of_label}）" if event.on_behalf_of_label else "")
+        entries.append(TimelineEntry(
+            occurred_at=event.occurred_at, transition=event.transition, title=label, text=text, actor_label=actor,
+            step_name=event.step_name, opinion=event.opinion, attachments=tuple(event.attachments or ())))
+    return tuple(entries)
+
+
+def case_view_for_staff(case: Case, *, actor: CaseActor, today: date | None = None) -> StaffCaseView:
+    """The staff case page's data (callers — :func:`tongban.cases.services.case_open_for_staff` — check scope)."""
+    steps = list(case.steps.select_related("department").order_by("opened_at", "pk"))
+    open_ = [s for s in steps if s.closed_at is None]
+    tokens = actor_tokens(actor, case, open_)
+    children = _children_of(case) if case.kind == CaseKind.BUNDLE_PARENT else []
+    allowed = tuple(workflow.allowed_transitions(current=case.status, actors=tokens,
+                                                 parent=case.kind == CaseKind.BUNDLE_PARENT))
+    events = list(case.events.order_by("occurred_at", "pk"))
+    progress = bundle_progress(case, today=today) if children else None
+    return StaffCaseView(
+        id=case.pk, case_number=case.case_number, kind=case.kind, item_name=case.item_name, item_code=case.item_code,
+        implementation_code=case.implementation.code if case.implementation_id else "",
+        department_id=case.department_id, department_name=case.department.name if case.department else "",
+        applicant_kind=case.applicant_kind, applicant_name_masked=mask_name(case.applicant_name),
+        applicant_id_masked=mask_id_number(case.applicant_id_number) if case.applicant_kind == ApplicantKind.PERSON
+        else case.applicant_id_number,
+        status=case.status, status_label=status_label(case.status, acceptance_mode=case.acceptance_mode),
+        acceptance_mode=case.acceptance_mode, handled_externally=case.handled_externally,
+        submitted_at=case.submitted_at, accepted_at=case.accepted_at, clock=case_clock(case, today=today),
+        form_key=case.form_key, form_data=case.form_data, materials=case_materials(case, children),
+        steps=tuple(StepRow(
+            position=s.position, round=s.round, name=s.name, kind=s.kind, role=s.role, department_id=s.department_id,
+            department_name=s.department.name, budget_days=s.budget_days, due=s.due, opened_at=s.opened_at,
+            closed_at=s.closed_at, outcome=s.outcome, opinion=s.opinion, actor_label=s.actor_label) for s in steps),
+        timeline=_staff_timeline(events),
+        supplements=tuple({"round": r.round, "items": r.items, "requested_at": r.requested_at,
+                           "resubmitted_at": r.resubmitted_at, "stopped_working_days": r.stopped_working_days}
+                          for r in case.supplements.order_by("round")),
+        special_procedures=tuple({"kind": p.kind, "kind_label": choice_label(SpecialProcedureKind, p.kind),
+                                  "reason": p.reason, "started_at": p.started_at, "ended_at": p.ended_at,
+                                  "result": p.result, "stopped_working_days": p.stopped_working_days}
+                                 for p in case.special_procedures.order_by("started_at")),
+        decision_outcome=case.decision_outcome, decision_documents=tuple(case.decision_documents or ()),
+        delivery_method=case.delivery_method, result_references=tuple(case.result_references or ()),
+        fee_amount_fen=case.fee_amount_fen, extension_used=bool(case.extension_working_days),
+        allowed_transitions=allowed, children=progress.children if progress else ())
+
+
+# ------------------------------------------------------------------ progress lookup without login (办件查询)
+
+
+def case_progress_lookup(*, case_number: str, applicant_name: str) -> CaseProgress | None:
+    """The minimum about a case for someone who knows its number and the applicant's exact name (person or
+    organisation name): item, status and the day it last changed. None when either does not match — the caller
+    (web layer) rate-limits and answers the same way for both."""
+    number = (case_number or "").strip()
+    name = (applicant_name or "").strip()
+    if not number or not name or len(number) > 64:
+        return None
+    case = (Case.objects.filter(case_number=number, applicant_name_index=name_index(name))
+            .only("case_number", "item_name", "status", "kind", "acceptance_mode", "status_changed_at", "updated_at")
+            .first())
+    if case is None:
+        return None
+    status = case.status
+    if case.kind == CaseKind.BUNDLE_PARENT:
+        status = _derived_status(list(case.children.values_list("status", flat=True)), case.status)
+    changed = case.status_changed_at or case.updated_at
+    return CaseProgress(case_number=case.case_number, item_name=case.item_name,
+                        status_label=status_label(status, acceptance_mode=case.acceptance_mode),
+                        updated_on=clock.local_date(changed))
+

@@ -1,0 +1,75 @@
+"""Staff reads that are audited or refused with an audit record: opening a case, reading a material, revealing
+the applicant. Applicants read their own materials through the same permission check (not audited)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from tongban.cases.models import ActorKind, Attachment, AttachmentSource, CaseKind
+from tongban.cases.records import RevealedApplicant, StaffCaseView
+from tongban.cases.services._common import (
+    CaseActor,
+    applicant_actor,
+    case_for_actor,
+    case_target,
+    require_text,
+    staff_actor,
+)
+from tongban.core.audit import atomic_service, audit_record
+from tongban.core.errors import NotFound
+from tongban.files.services import StoredFileInfo, file_read
+from tongban.organizations.interface import AgentScope
+
+
+@atomic_service
+def case_open_for_staff(*, user: Any, case_id: int, today: date | None = None) -> StaffCaseView:
+    """The staff case page: the case if it is in the staff member's scope (its department, a countersigning
+    department, platform-wide staff), with only the transitions they may make now. Out of scope: 404, audited."""
+    from tongban.cases.selectors import case_view_for_staff
+
+    actor = staff_actor(user=user, action="cases.case.view")
+    case = case_for_actor(actor=actor, case_id=case_id, action="cases.case.view", lock=False)
+    return case_view_for_staff(case, actor=actor, today=today)
+
+
+def _material_actor(*, user: Any, org_id: int | None) -> CaseActor:
+    if org_id is None and getattr(user, "kind", "") == "staff":
+        return staff_actor(user=user, action="cases.material.read")
+    actor = applicant_actor(user=user, org_id=org_id)
+    if actor.org is not None:
+        actor.org.require(AgentScope.VIEW_CASES)
+    return actor
+
+
+@atomic_service
+def case_material_read(*, user: Any, org_id: int | None = None, case_id: int,
+                       material_id: int) -> tuple[StoredFileInfo, bytes]:
+    """A supplied material's file, for the applicant (a person, or someone with the organisation's "view_cases"
+    scope) or for staff in scope (audited). A bundle child's materials are those of its parent's set. Anything
+    else, and a licence reference (no file), answers 404."""
+    actor = _material_actor(user=user, org_id=org_id)
+    case = case_for_actor(actor=actor, case_id=case_id, action="cases.material.read", lock=False)
+    owners = [case.pk] + ([case.parent_id] if case.kind == CaseKind.BUNDLE_CHILD and case.parent_id else [])
+    attachment = Attachment.objects.filter(pk=material_id, case_id__in=owners).first()
+    if attachment is None or attachment.source == AttachmentSource.LICENSE or attachment.file_id is None:
+        raise NotFound(_("没有找到这份材料。"), code="material_not_found")
+    info, data = file_read(file_id=attachment.file_id)
+    if actor.kind == ActorKind.STAFF:
+        audit_record(action="cases.material.read", actor=actor.audit_actor, target=case_target(case),
+                     detail={"material_id": attachment.pk, "material_name": attachment.material_name,
+                             "file_id": attachment.file_id})
+    return info, data
+
+
+@atomic_service
+def case_applicant_reveal(*, user: Any, case_id: int, reason: str) -> RevealedApplicant:
+    """The applicant's full name and ID number (or credit code) for staff in scope, with a reason; audited."""
+    actor = staff_actor(user=user, action="cases.applicant.reveal")
+    case = case_for_actor(actor=actor, case_id=case_id, action="cases.applicant.reveal", lock=False)
+    reason = require_text(reason, message=_("请写明查看申请人完整信息的理由。"), code="reason_required", field="reason")
+    audit_record(action="cases.applicant.reveal", actor=actor.audit_actor, target=case_target(case),
+                 detail={"reason": reason[:300]})
+    return RevealedApplicant(name=case.applicant_name, id_number=case.applicant_id_number)
