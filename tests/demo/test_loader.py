@@ -13,6 +13,7 @@ def test_demo_data_loads_once_and_never_duplicates():
     items = selectors.item_list_published().count()
     implementations = selectors.implementation_list().count()
     audit_rows = AuditEvent.objects.count()
+    publishes = AuditEvent.objects.filter(action__in=["catalog.item.publish", "catalog.implementation.publish"]).count()
     assert items >= 153
     assert len({i["name"] for i in loader.seed_items()}) == items
     # The second run sees the unchanged fingerprint and does nothing.
@@ -22,6 +23,9 @@ def test_demo_data_loads_once_and_never_duplicates():
     assert selectors.item_list_published().count() == items
     assert selectors.implementation_list().count() == implementations
     assert AuditEvent.objects.filter(action="catalog.item.create").count() == items
+    assert AuditEvent.objects.filter(
+        action__in=["catalog.item.publish", "catalog.implementation.publish"]).count() == publishes, \
+        "an unchanged seed (forms included) publishes nothing new"
     assert AuditEvent.objects.count() > audit_rows  # the forced reload re-checked, and classified again
     assert list(audit_verify()) == []
     from tongban.identity.selectors import user_assurance_level
@@ -38,6 +42,24 @@ def test_demo_data_loads_once_and_never_duplicates():
     assert staff["demo_reviewer"].scope.region_prefix == "53" and staff["demo_sl_reviewer"].scope.region_prefix == "530126"
     assert staff["demo_platform"].is_platform_admin and staff["demo_platform"].is_platform_catalog_admin
     assert staff["demo_security"].is_security_admin and staff["demo_km_admin"].is_department_admin
+
+
+def test_seeded_forms_are_in_force_with_a_combined_bundle_form():
+    from tongban.catalog.forms import form_for_bundle, form_for_implementation
+
+    assert loader.load(echo=lambda _: None) is True
+    with_forms = [impl for impl in selectors.implementation_list()
+                  if not form_for_implementation(implementation_code=impl.code).is_empty]
+    assert len({impl.item.basic_code for impl in with_forms}) >= 12
+    county_birth = selectors.implementation_list(item_code="070010001000", region_code=loader.COUNTY).get()
+    spec = form_for_implementation(implementation_code=county_birth.code)
+    assert spec.key.startswith(f"impl:{county_birth.code}:v1:item-v") and spec.field_named("child_name")
+    kunming_food = selectors.implementation_list(item_code="010050608000", region_code=loader.KUNMING).get()
+    own = form_for_implementation(implementation_code=kunming_food.code)
+    assert own.key == f"impl:{kunming_food.code}:v2" and own.field_named("online_sales")
+    bundle = form_for_bundle(bundle_code="birth")
+    assert len(bundle.layout["members"]) == 5 and all(m["fields"] for m in bundle.layout["members"])
+    assert bundle.layout["sections"][0]["title"] == "共同信息" and "child_name" in bundle.layout["sections"][0]["fields"]
 
 
 def test_seed_catalogue_has_what_the_issue_requires():

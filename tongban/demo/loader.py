@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog import services as catalog_services
+from tongban.catalog.forms import definition_normalize
 from tongban.catalog.seed import ITEMS_DIR, UNIT, item_elements, item_materials, seed_items
 from tongban.core.audit import SYSTEM
 from tongban.core.calendar_admin import calendar_seed
@@ -44,6 +45,7 @@ DEPARTMENTS = ROOT / "directory" / "data" / "departments.yaml"
 HALLS = ROOT / "directory" / "data" / "halls.yaml"
 TAXONOMY = ROOT / "catalog" / "data" / "taxonomy.yaml"
 BUNDLES = ROOT / "catalog" / "data" / "bundles.yaml"
+FORMS = ROOT / "catalog" / "data" / "forms.yaml"
 
 DATASET = "yunnan-demo"
 PROVINCE, KUNMING, COUNTY = "530000000000", "530100000000", "530126000000"
@@ -84,11 +86,11 @@ DEMO_ENTERPRISE = ("91530102MA6N7Q8R2M", "云南滇池示范科技有限公司",
 
 
 def data_files() -> list[Path]:
-    files = [REGIONS, DEPARTMENTS, HALLS, TAXONOMY, BUNDLES, SYNONYMS, *sorted(ITEMS_DIR.glob("*.yaml"))]
+    files = [REGIONS, DEPARTMENTS, HALLS, TAXONOMY, BUNDLES, FORMS, SYNONYMS, *sorted(ITEMS_DIR.glob("*.yaml"))]
     return [path for path in files if path.exists()]
 
 
-LOADER_VERSION = b"5"  # bump when the loader itself changes what it writes
+LOADER_VERSION = b"6"  # bump when the loader itself changes what it writes
 
 
 def fingerprint() -> str:
@@ -116,6 +118,7 @@ def load(*, force: bool = False, echo: Callable[[str], None] = log.info) -> bool
         _load_departments(print_)
         _load_halls(print_)
         _load_items(print_)
+        _load_implementation_forms(print_)
         if not os.environ.get("TONGBAN_DEMO_SKIP_BUNDLES"):
             _load_bundles(print_)
         _load_synonyms(print_)
@@ -172,9 +175,10 @@ def _load_items(echo: Callable[[str], None]) -> None:
     halls = {h.region.code: h for h in directory_selectors.hall_list(region_codes=list(DEMO_SITES.values()))
              if h.kind == "center"}
     created = updated = implemented = 0
+    forms = _item_forms()
     for raw in seed_items():
         try:
-            created_, updated_, implemented_ = _load_item(raw, halls)
+            created_, updated_, implemented_ = _load_item(raw, halls, forms.get(str(raw["code"])))
         except ValidationFailed as error:
             details = "；".join(issue.message for issue in error.issues)
             raise ValidationFailed(f"{raw['code']} {raw['name']}：{error.message}{details}", issues=error.issues) from None
@@ -184,8 +188,15 @@ def _load_items(echo: Callable[[str], None]) -> None:
     echo(f"事项：新增 {created}，更新 {updated}；实施清单新增 {implemented}")
 
 
-def _load_item(raw: dict[str, Any], halls: dict[str, Any]) -> tuple[int, int, int]:
-    """Create, or re-publish when its elements changed, one seed item; then its demo implementations."""
+def _item_forms() -> dict[str, dict[str, Any]]:
+    """The default application forms of seed items (catalog/data/forms.yaml), by basic code."""
+    return {str(entry["item"]): entry["form"] for entry in (_yaml(FORMS) if FORMS.exists() else []) or []
+            if "item" in entry}
+
+
+def _load_item(raw: dict[str, Any], halls: dict[str, Any], form: dict[str, Any] | None = None) -> tuple[int, int, int]:
+    """Create, or re-publish when its elements, materials or default form changed, one seed item; then its demo
+    implementations."""
     code = str(raw["code"])
     elements, materials = item_elements(raw), item_materials(raw)
     item = catalog_selectors.item_get_any(basic_code=code)
@@ -194,14 +205,16 @@ def _load_item(raw: dict[str, Any], halls: dict[str, Any]) -> tuple[int, int, in
         item = catalog_services.item_create(
             actor=SYSTEM, basic_code=code, department_category=raw["department"], elements=elements,
             materials=materials, theme_codes=raw["themes"], life_event_codes=raw.get("life_events") or [],
-            weight=int(raw.get("weight") or 0), is_demo=True)
+            weight=int(raw.get("weight") or 0), is_demo=True, form=form)
         catalog_services.item_publish(actor=SYSTEM, item=item, change_note="演示数据初始发布")
         created = 1
     elif item.current_version is None or catalog_services.version_elements(item.current_version) != elements \
             or catalog_services.version_materials(item.current_version) != [
-                {**m, "blank_form_url": "", "sample_url": ""} for m in materials]:
+                {**m, "blank_form_url": "", "sample_url": ""} for m in materials] \
+            or item.current_version.form != (definition_normalize(form) if form else None):
         catalog_services.item_draft_start(actor=SYSTEM, item=item)
         catalog_services.item_draft_update(actor=SYSTEM, item=item, elements=elements, materials=materials)
+        catalog_services.item_form_update(actor=SYSTEM, item=item, form=form)
         catalog_services.item_publish(actor=SYSTEM, item=item, change_note="演示数据更新")
         updated = 1
     item.refresh_from_db()
@@ -241,6 +254,26 @@ def _implement(item: Any, raw: dict[str, Any], halls: dict[str, Any]) -> int:
         catalog_services.implementation_publish(actor=SYSTEM, implementation=impl, change_note="演示数据初始发布")
         count += 1
     return count
+
+
+def _load_implementation_forms(echo: Callable[[str], None]) -> None:
+    """Local forms of single demo implementations (an implementation version of their own when they change)."""
+    count = 0
+    for entry in (_yaml(FORMS) if FORMS.exists() else []) or []:
+        target = entry.get("implementation")
+        if not target:
+            continue
+        impl = catalog_selectors.implementation_list(item_code=str(target["item"]),
+                                                     region_code=str(target["region"])).first()
+        if impl is None or impl.current_version is None:
+            continue
+        if impl.current_version.form == definition_normalize(entry["form"]):
+            continue
+        catalog_services.implementation_draft_start(actor=SYSTEM, implementation=impl)
+        catalog_services.implementation_form_update(actor=SYSTEM, implementation=impl, form=entry["form"])
+        catalog_services.implementation_publish(actor=SYSTEM, implementation=impl, change_note="演示数据：本地申请表单")
+        count += 1
+    echo(f"申请表单：{len(_item_forms())} 个事项默认表单；本地表单更新 {count} 个")
 
 
 def _load_bundles(echo: Callable[[str], None]) -> None:
