@@ -21,7 +21,8 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+import dataclasses
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -54,19 +55,19 @@ class RenderedField:
     html_id: str
     value: Any = ""
     display: str = ""
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = dataclasses.field(default_factory=list)
     prefilled: PrefilledValue | None = None
     locked: bool = False
     badge: str = ""
     condition_text: str = ""
     conditions_json: str = ""
-    rows: list[list[RenderedField]] = field(default_factory=list)
-    row_errors: list[str] = field(default_factory=list)
+    rows: list[list[RenderedField]] = dataclasses.field(default_factory=list)
+    row_errors: list[str] = dataclasses.field(default_factory=list)
     region: RegionChoices | None = None
     region_value: str = ""
     township_value: str = ""
     detail_value: str = ""
-    selected: list[str] = field(default_factory=list)
+    selected: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def kind(self) -> str:
