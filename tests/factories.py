@@ -123,3 +123,36 @@ def webhook_subscription(department: Department, *, url: str = "https://dept.exa
         department=department, name=name, url=url, topics=list(topics), is_active=active,
         secret_encrypted=encrypt_text(secret, context=SECRET_CONTEXT))
     return subscription, secret
+
+
+# ------------------------------------------------------------------ cases (办件)
+
+CASE_FORM = {"fields": [
+    {"name": "applicant_name", "label": "申请人姓名", "kind": "text", "required": True, "prefill": "identity.name"},
+    {"name": "reason", "label": "申请事由", "kind": "text", "required": True},
+]}
+CASE_MATERIALS = [
+    {"name": "居民身份证", "issuer": "公安机关", "original_count": 1, "copy_count": 1, "required": True, "note": "",
+     "license_type": "居民身份证"},
+    {"name": "申请书", "issuer": "申请人", "original_count": 1, "copy_count": 0, "required": True, "note": "",
+     "license_type": ""},
+    {"name": "其他证明材料", "issuer": "", "original_count": 0, "copy_count": 1, "required": False, "note": "",
+     "license_type": ""},
+]
+
+
+def case_item(*, basic_code: str | None = None, form: dict[str, Any] | None = CASE_FORM,
+              materials: list[dict[str, Any]] | None = None, category: str = "gongan", **overrides: Any) -> Any:
+    """A published item with a default application form and two required materials (办件 tests)."""
+    code = basic_code or f"07001{next(_codes):04d}000"
+    item = catalog_services.item_create(actor=SYSTEM, basic_code=code, department_category=category,
+                                        elements=valid_elements(**overrides), form=form,
+                                        materials=CASE_MATERIALS if materials is None else materials)
+    catalog_services.item_publish(actor=SYSTEM, item=item)
+    item.refresh_from_db()
+    return item
+
+
+def case_implementation(item: Any, department: Department, **overrides: Any) -> Any:
+    """The item published by ``department`` (promised limit 5 working days unless overridden)."""
+    return published_implementation(item, department, **overrides)

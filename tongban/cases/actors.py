@@ -45,6 +45,13 @@ class CaseActor:
     department_system: DepartmentSystemActor | None = None
 
     @property
+    def account_id(self) -> int:
+        """The acting account (applicants and staff); refused for actors without one."""
+        if self.user_id is None:
+            raise NotPermitted(_("该操作需要登录账号。"), code="login_required")
+        return self.user_id
+
+    @property
     def department_id(self) -> int | None:
         if self.staff is not None:
             return self.staff.department_id
@@ -190,6 +197,11 @@ def guard(*, case: Case, transition: str, actor: CaseActor, tokens: Iterable[str
                                 resume=case.supplement_from, parent=parent)
 
 
+def implementation_code(case: Case) -> str:
+    impl: Any = case.implementation
+    return str(impl.code) if impl is not None else ""
+
+
 def department_ids_of(case: Case) -> list[int]:
     """Departments whose subscribed systems hear of the case: its own and the countersigning ones (a bundle
     parent: its children's)."""
@@ -228,7 +240,7 @@ def record(
                     "case_id": case.pk, "case_number": case.case_number, "kind": case.kind,
                     "parent_id": case.parent_id, "transition": transition, "from_status": from_status,
                     "to_status": case.status, "outcome": outcome, "event_id": event.pk,
-                    "implementation_code": case.implementation.code if case.implementation_id else "",
+                    "implementation_code": implementation_code(case),
                     "item_code": case.item_code, "item_name": case.item_name, "department_id": case.department_id,
                     "applicant_kind": case.applicant_kind, "applicant_user_id": case.applicant_user_id,
                     "organization_id": case.organization_id, "occurred_at": now.isoformat()})

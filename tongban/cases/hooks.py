@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongban.cases.materials import ACCEPTED_OR_LATER
 from tongban.cases.models import Attachment, Case, CaseEvent, CaseKind, CaseStep
 from tongban.cases.records import status_label
 from tongban.catalog.forms import PrefilledValue, PrefillProvider, prefill_source_register
@@ -21,8 +22,6 @@ from tongban.files.references import register_reference_checker
 from tongban.identity.interface import register_closure_blocker, register_export_section
 from tongban.organizations.selectors import acting_context
 
-ACCEPTED_OR_LATER = (
-    "accepted", "in_review", "special_procedure", "awaiting_payment", "approved", "denied", "completed", "delivered")
 OPEN_STATUSES = ("submitted", "supplement_requested", "accepted", "in_review", "special_procedure",
                  "awaiting_payment", "approved", "denied")
 
@@ -64,7 +63,7 @@ class HistoryPrefill(PrefillProvider):
 def referenced_file_ids(candidates: Collection[int]) -> set[int]:
     """The candidate file ids that drafts, cases, steps or decisions still refer to."""
     wanted = set(candidates)
-    found = set(Attachment.objects.filter(file_id__in=wanted).values_list("file_id", flat=True))
+    found = {int(i) for i in Attachment.objects.filter(file_id__in=wanted).values_list("file_id", flat=True) if i}
     for rows in (CaseEvent.objects.exclude(attachments=[]).values_list("attachments", flat=True),
                  CaseStep.objects.exclude(attachments=[]).values_list("attachments", flat=True)):
         for ids in rows.iterator(chunk_size=2000):

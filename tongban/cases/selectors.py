@@ -19,9 +19,20 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tongban.cases import clock, workflow
+from tongban.cases.actors import (
+    CaseActor,
+    actor_tokens,
+    applicant_actor,
+    id_index,
+    is_own_case,
+    name_index,
+)
+from tongban.cases.materials import (
+    reusable_attachments,
+    reusable_file_ids,
+)
 from tongban.cases.models import (
     ApplicantKind,
-    Attachment,
     Case,
     CaseEvent,
     CaseKind,
@@ -30,42 +41,33 @@ from tongban.cases.models import (
     DecisionOutcome,
     DeliveryMethod,
     Draft,
-    SpecialProcedureKind,
     StepOutcome,
+)
+from tongban.cases.present import (
+    bundle_progress,
+    case_clock,
+    case_materials,
+    children_of,
+    derived_status,
+    receipt_of,
 )
 from tongban.cases.records import (
     ApplicantCaseRow,
     ApplicantCaseView,
-    BundleProgress,
     CaseClock,
     CaseProgress,
     CaseReceipt,
-    ChildProgress,
     DocumentRow,
-    MaterialStatus,
     ReusableFile,
     StaffCaseRow,
-    StaffCaseView,
-    StepRow,
     TimelineEntry,
     choice_label,
     status_label,
 )
-from tongban.cases.services._common import (
-    MATERIAL_PURPOSE,
-    CaseActor,
-    actor_tokens,
-    applicant_actor,
-    id_index,
-    is_own_case,
-    name_index,
-)
-from tongban.cases.services.drafts import material_statuses, requirements_of_versions
 from tongban.core.calendar import deadline_add
 from tongban.core.crypto import mask_id_number, mask_name
 from tongban.core.errors import NotFound
 from tongban.directory.selectors import StaffContext
-from tongban.files.services import file_list_reusable
 from tongban.organizations.interface import AgentScope
 
 __all__ = [
@@ -76,9 +78,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-ACCEPTED_OR_LATER = frozenset({
-    CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW, CaseStatus.SPECIAL_PROCEDURE, CaseStatus.AWAITING_PAYMENT,
-    CaseStatus.APPROVED, CaseStatus.DENIED, CaseStatus.COMPLETED, CaseStatus.DELIVERED})
 NEEDS_APPLICANT = frozenset({CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.AWAITING_PAYMENT})
 STAFF_ROW_FIELDS = (
     "id", "case_number", "kind", "item_name", "department_id", "department__name", "applicant_kind",
@@ -118,73 +117,13 @@ class Rows(Sequence[T], Generic[T]):
         return (self._convert(row) for row in self._queryset)
 
 
-# ------------------------------------------------------------------ the clock
-
-
-def case_clock(case: Case, *, today: date | None = None) -> CaseClock:
-    """The clock of one case: which period runs (受理 / 办结), its due date and colour, stops and extension."""
-    on = today or clock.today()
-    if case.status == CaseStatus.SUBMITTED:
-        kind, due, provisional = "acceptance", case.acceptance_due, case.acceptance_due_provisional
-    elif case.status in (CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW, CaseStatus.SPECIAL_PROCEDURE,
-                         CaseStatus.SUPPLEMENT_REQUESTED) and case.accepted_at is not None:
-        kind, due, provisional = "decision", case.decision_due, case.decision_due_provisional
-    elif case.status == CaseStatus.SUPPLEMENT_REQUESTED:
-        kind, due, provisional = "acceptance", None, False
-    else:
-        kind, due, provisional = "", None, False
-    running = case.clock_due is not None
-    return CaseClock(
-        kind=kind, due=due, provisional=provisional, colour=clock.due_colour(due=case.clock_due, on=on),
-        running=running, stopped_since=case.clock_stopped_since, stopped_working_days=case.stopped_working_days,
-        extension_working_days=case.extension_working_days, overdue_marked_at=case.overdue_at)
-
-
-# ------------------------------------------------------------------ bundles
-
-
-def _derived_status(statuses: Sequence[str], own: str) -> str:
-    """A bundle parent's status as the applicant sees it: its own once closed, else the least advanced child
-    that still needs something (补正, 缴费), else 审查中 while any child is open."""
-    if own != CaseStatus.SUBMITTED or not statuses:
-        return own
-    for waiting in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.AWAITING_PAYMENT):
-        if waiting in statuses:
-            return waiting
-    if all(status == CaseStatus.SUBMITTED for status in statuses):
-        return CaseStatus.SUBMITTED
-    return CaseStatus.IN_REVIEW
-
-
-def _children_of(case: Case) -> list[Case]:
-    cache = getattr(case, "_prefetched_objects_cache", {})
-    if "children" in cache:
-        return list(cache["children"])
-    return list(case.children.select_related("department").order_by("pk"))
-
-
-def bundle_progress(parent: Case, *, today: date | None = None) -> BundleProgress:
-    """The children of a 一件事 and the parent's status derived from them."""
-    children = _children_of(parent)
-    statuses = [c.status for c in children]
-    derived = _derived_status(statuses, parent.status)
-    return BundleProgress(
-        status=derived, status_label=status_label(derived), total=len(children),
-        closed=sum(1 for s in statuses if s in workflow.CHILD_CLOSED),
-        children=tuple(ChildProgress(
-            case_id=c.pk, case_number=c.case_number, item_name=c.item_name,
-            department_name=c.department.name if c.department_id and c.department else "",
-            status=c.status, status_label=status_label(c.status, acceptance_mode=c.acceptance_mode),
-            clock=case_clock(c, today=today)) for c in children))
-
-
 # ------------------------------------------------------------------ applicant: 我的办件
 
 
 def _applicant_row(case: Case) -> ApplicantCaseRow:
     if case.kind == CaseKind.BUNDLE_PARENT:
-        children = _children_of(case)
-        status = _derived_status([c.status for c in children], case.status)
+        children = children_of(case)
+        status = derived_status([c.status for c in children], case.status)
         dues = [c.clock_due for c in children if c.clock_due is not None]
         due = min(dues) if dues else None
         needs = any(c.status in NEEDS_APPLICANT for c in children)
@@ -369,12 +308,6 @@ def _documents(cases: Sequence[Case]) -> tuple[DocumentRow, ...]:
     return tuple(rows)
 
 
-def case_materials(case: Case, children: Sequence[Case] = ()) -> tuple[MaterialStatus, ...]:
-    versions = [c.item_version for c in children] if case.kind == CaseKind.BUNDLE_PARENT else [case.item_version]
-    attachments = list(case.attachments.order_by("material_name", "created_at", "pk"))
-    return material_statuses(requirements_of_versions([v for v in versions if v is not None]), attachments)
-
-
 def case_detail_for_applicant(*, user: Any, org_id: int | None = None, case_id: int,
                               today: date | None = None) -> ApplicantCaseView:
     """办件详情 for the applicant (a person, or someone with the organisation's "view_cases" scope): plain-language
@@ -382,7 +315,7 @@ def case_detail_for_applicant(*, user: Any, org_id: int | None = None, case_id: 
     that is not theirs."""
     actor = _reader(user=user, org_id=org_id)
     case = _own_case(actor, case_id)
-    children = _children_of(case) if case.kind == CaseKind.BUNDLE_PARENT else []
+    children = children_of(case) if case.kind == CaseKind.BUNDLE_PARENT else []
     clock_ = case_clock(case, today=today)
     tokens = actor_tokens(actor, case, steps=[])
     can_withdraw = workflow.APPLICANT in tokens and (
@@ -409,8 +342,6 @@ def case_detail_for_applicant(*, user: Any, org_id: int | None = None, case_id: 
 
 def case_receipt_for_applicant(*, user: Any, org_id: int | None = None, case_id: int) -> CaseReceipt:
     """The receipt (回执) again, for the page and the PDF."""
-    from tongban.cases.services.submission import receipt_of
-
     actor = _reader(user=user, org_id=org_id)
     return receipt_of(_own_case(actor, case_id))
 
@@ -431,8 +362,9 @@ def draft_list_for_applicant(*, user: Any, org_id: int | None = None) -> list[Dr
     rows = []
     for draft in qs.order_by("-updated_at"):
         if draft.implementation_id:
-            version = draft.implementation.item.current_version
-            title = version.name if version else draft.implementation.code
+            impl: Any = draft.implementation
+            version = impl.item.current_version
+            title = version.name if version else impl.code
         else:
             title = draft.bundle_code
         rows.append(DraftSummary(id=draft.pk, title=title, target_key=draft.target_key, updated_at=draft.updated_at))
@@ -440,27 +372,6 @@ def draft_list_for_applicant(*, user: Any, org_id: int | None = None) -> list[Dr
 
 
 # ------------------------------------------------------------------ 材料复用
-
-
-def _reusable_attachments(actor: CaseActor) -> QuerySet[Attachment]:
-    cases = Case.objects.filter(status__in=ACCEPTED_OR_LATER)
-    if actor.org is not None:
-        cases = cases.filter(organization_id=actor.org.org_id)
-    else:
-        cases = cases.filter(applicant_user_id=actor.user_id, organization__isnull=True)
-    return Attachment.objects.filter(case__in=cases, file_id__isnull=False).select_related("case")
-
-
-def reusable_file_ids(*, actor: CaseActor) -> set[int]:
-    """Files the applicant may reuse: uploads that were part of their accepted cases and that the files app still
-    offers for reuse (safe, not deleted)."""
-    attachments = _reusable_attachments(actor)
-    ids = set(attachments.values_list("file_id", flat=True))
-    owners = set(attachments.values_list("added_by_id", flat=True))
-    offered: set[int] = set()
-    for owner in owners:
-        offered |= {info.id for info in file_list_reusable(owner_user_id=owner, purpose=MATERIAL_PURPOSE)}
-    return {file_id for file_id in ids if file_id in offered}
 
 
 def attachment_reusable_list(*, user: Any, org_id: int | None = None, material_name: str = "") -> list[ReusableFile]:
@@ -472,13 +383,13 @@ def attachment_reusable_list(*, user: Any, org_id: int | None = None, material_n
     allowed = reusable_file_ids(actor=actor)
     seen: set[int] = set()
     rows: list[ReusableFile] = []
-    for attachment in _reusable_attachments(actor).order_by("-created_at", "-pk"):
+    for attachment in reusable_attachments(actor).order_by("-created_at", "-pk"):
         if attachment.file_id not in allowed or attachment.file_id in seen:
             continue
         seen.add(attachment.file_id)
         rows.append(ReusableFile(
             file_id=attachment.file_id, display_name=attachment.display_name, mime=attachment.mime,
-            size=attachment.size, material_name=attachment.material_name, case_number=attachment.case.case_number,
+            size=attachment.size, material_name=attachment.material_name, case_number=attachment.case.case_number if attachment.case else "",
             uploaded_at=attachment.created_at))
     if material_name:
         rows.sort(key=lambda r: r.material_name != material_name)
@@ -510,7 +421,7 @@ QUEUES = {
 def _staff_row(case: Case) -> StaffCaseRow:
     return StaffCaseRow(
         id=case.pk, case_number=case.case_number, kind=case.kind, item_name=case.item_name,
-        department_id=case.department_id, department_name=case.department.name if case.department_id else "",
+        department_id=case.department_id, department_name=case.department.name if case.department else "",
         applicant_kind=case.applicant_kind, applicant_name_masked=mask_name(case.applicant_name),
         applicant_id_masked=mask_id_number(case.applicant_id_number) if case.applicant_kind == ApplicantKind.PERSON
         else case.applicant_id_number,
@@ -593,60 +504,6 @@ def case_search_for_staff(
     return Rows(qs.order_by("-submitted_at", "-pk"), _staff_row)
 
 
-def _staff_timeline(events: Sequence[CaseEvent]) -> tuple[TimelineEntry, ...]:
-    entries = []
-    for event in events:
-        label = workflow.transition_label(event.transition) if event.transition != "overdue" else _("超期预警")
-        outcome = (event.detail or {}).get("outcome", "")
-        text = label
-        if outcome:
-            text += f"（{choice_label(StepOutcome, outcome) if outcome in StepOutcome.values else choice_label(DecisionOutcome, outcome)}）"
-        actor = event.actor_label + (f"（代表 {event.on_behalf_of_label}）" if event.on_behalf_of_label else "")
-        entries.append(TimelineEntry(
-            occurred_at=event.occurred_at, transition=event.transition, title=label, text=text, actor_label=actor,
-            step_name=event.step_name, opinion=event.opinion, attachments=tuple(event.attachments or ())))
-    return tuple(entries)
-
-
-def case_view_for_staff(case: Case, *, actor: CaseActor, today: date | None = None) -> StaffCaseView:
-    """The staff case page's data (callers — :func:`tongban.cases.services.case_open_for_staff` — check scope)."""
-    steps = list(case.steps.select_related("department").order_by("opened_at", "pk"))
-    open_ = [s for s in steps if s.closed_at is None]
-    tokens = actor_tokens(actor, case, open_)
-    children = _children_of(case) if case.kind == CaseKind.BUNDLE_PARENT else []
-    allowed = tuple(workflow.allowed_transitions(current=case.status, actors=tokens,
-                                                 parent=case.kind == CaseKind.BUNDLE_PARENT))
-    events = list(case.events.order_by("occurred_at", "pk"))
-    progress = bundle_progress(case, today=today) if children else None
-    return StaffCaseView(
-        id=case.pk, case_number=case.case_number, kind=case.kind, item_name=case.item_name, item_code=case.item_code,
-        implementation_code=case.implementation.code if case.implementation_id else "",
-        department_id=case.department_id, department_name=case.department.name if case.department else "",
-        applicant_kind=case.applicant_kind, applicant_name_masked=mask_name(case.applicant_name),
-        applicant_id_masked=mask_id_number(case.applicant_id_number) if case.applicant_kind == ApplicantKind.PERSON
-        else case.applicant_id_number,
-        status=case.status, status_label=status_label(case.status, acceptance_mode=case.acceptance_mode),
-        acceptance_mode=case.acceptance_mode, handled_externally=case.handled_externally,
-        submitted_at=case.submitted_at, accepted_at=case.accepted_at, clock=case_clock(case, today=today),
-        form_key=case.form_key, form_data=case.form_data, materials=case_materials(case, children),
-        steps=tuple(StepRow(
-            position=s.position, round=s.round, name=s.name, kind=s.kind, role=s.role, department_id=s.department_id,
-            department_name=s.department.name, budget_days=s.budget_days, due=s.due, opened_at=s.opened_at,
-            closed_at=s.closed_at, outcome=s.outcome, opinion=s.opinion, actor_label=s.actor_label) for s in steps),
-        timeline=_staff_timeline(events),
-        supplements=tuple({"round": r.round, "items": r.items, "requested_at": r.requested_at,
-                           "resubmitted_at": r.resubmitted_at, "stopped_working_days": r.stopped_working_days}
-                          for r in case.supplements.order_by("round")),
-        special_procedures=tuple({"kind": p.kind, "kind_label": choice_label(SpecialProcedureKind, p.kind),
-                                  "reason": p.reason, "started_at": p.started_at, "ended_at": p.ended_at,
-                                  "result": p.result, "stopped_working_days": p.stopped_working_days}
-                                 for p in case.special_procedures.order_by("started_at")),
-        decision_outcome=case.decision_outcome, decision_documents=tuple(case.decision_documents or ()),
-        delivery_method=case.delivery_method, result_references=tuple(case.result_references or ()),
-        fee_amount_fen=case.fee_amount_fen, extension_used=bool(case.extension_working_days),
-        allowed_transitions=allowed, children=progress.children if progress else ())
-
-
 # ------------------------------------------------------------------ progress lookup without login (办件查询)
 
 
@@ -665,7 +522,7 @@ def case_progress_lookup(*, case_number: str, applicant_name: str) -> CaseProgre
         return None
     status = case.status
     if case.kind == CaseKind.BUNDLE_PARENT:
-        status = _derived_status(list(case.children.values_list("status", flat=True)), case.status)
+        status = derived_status(list(case.children.values_list("status", flat=True)), case.status)
     changed = case.status_changed_at or case.updated_at
     return CaseProgress(case_number=case.case_number, item_name=case.item_name,
                         status_label=status_label(status, acceptance_mode=case.acceptance_mode),

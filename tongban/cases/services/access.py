@@ -8,9 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tongban.cases.models import ActorKind, Attachment, AttachmentSource, CaseKind
-from tongban.cases.records import RevealedApplicant, StaffCaseView
-from tongban.cases.services._common import (
+from tongban.cases.actors import (
     CaseActor,
     applicant_actor,
     case_for_actor,
@@ -18,6 +16,9 @@ from tongban.cases.services._common import (
     require_text,
     staff_actor,
 )
+from tongban.cases.models import ActorKind, Attachment, AttachmentSource, CaseKind
+from tongban.cases.present import case_view_for_staff
+from tongban.cases.records import RevealedApplicant, StaffCaseView
 from tongban.core.audit import atomic_service, audit_record
 from tongban.core.errors import NotFound
 from tongban.files.services import StoredFileInfo, file_read
@@ -28,8 +29,6 @@ from tongban.organizations.interface import AgentScope
 def case_open_for_staff(*, user: Any, case_id: int, today: date | None = None) -> StaffCaseView:
     """The staff case page: the case if it is in the staff member's scope (its department, a countersigning
     department, platform-wide staff), with only the transitions they may make now. Out of scope: 404, audited."""
-    from tongban.cases.selectors import case_view_for_staff
-
     actor = staff_actor(user=user, action="cases.case.view")
     case = case_for_actor(actor=actor, case_id=case_id, action="cases.case.view", lock=False)
     return case_view_for_staff(case, actor=actor, today=today)

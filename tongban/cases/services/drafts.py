@@ -9,17 +9,23 @@ reference (免交, once the licence issue registers a resolver).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from tongban.cases.actors import MATERIAL_PURPOSE, CaseActor, applicant_actor
+from tongban.cases.materials import (
+    Requirement,
+    attachment_row,
+    material_statuses,
+    requirements_of_versions,
+    reusable_file_ids,
+)
 from tongban.cases.models import Attachment, AttachmentSource, Draft
-from tongban.cases.records import AttachmentRow, DraftMember, DraftView, MaterialStatus
+from tongban.cases.records import AttachmentRow, DraftMember, DraftView
 from tongban.cases.registry import license_resolvers
-from tongban.cases.services._common import MATERIAL_PURPOSE, CaseActor, applicant_actor
 from tongban.catalog import forms
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog.interface import Audience, CatalogStatus, ServiceObject
@@ -32,57 +38,12 @@ from tongban.organizations.interface import AgentScope
 PERSON_OBJECTS = frozenset({ServiceObject.NATURAL_PERSON})
 
 
-@dataclass(frozen=True)
-class Requirement:
-    """A material the application needs (from the item version, or the union of a bundle's members by name)."""
-
-    name: str
-    required: bool
-    note: str = ""
-    license_type: str = ""
-    original_count: int = 0
-    copy_count: int = 0
-
-
-def requirements_of_versions(versions: Sequence[Any]) -> list[Requirement]:
-    """Materials of one or more item versions, merged by name (required if any member requires it)."""
-    merged: dict[str, Requirement] = {}
-    for version in versions:
-        if version is None:
-            continue
-        for material in sorted(version.materials.all(), key=lambda m: m.position):
-            known = merged.get(material.name)
-            if known is None:
-                merged[material.name] = Requirement(
-                    name=material.name, required=material.required, note=material.note,
-                    license_type=material.license_type, original_count=material.original_count,
-                    copy_count=material.copy_count)
-            elif material.required and not known.required:
-                merged[material.name] = Requirement(**{**known.__dict__, "required": True})
-    return list(merged.values())
-
-
-def attachment_row(attachment: Attachment) -> AttachmentRow:
-    reference = attachment.license_reference or {}
-    return AttachmentRow(
-        id=attachment.pk, material_name=attachment.material_name, source=attachment.source,
-        file_id=attachment.file_id, display_name=attachment.display_name, mime=attachment.mime,
-        size=attachment.size, license_label=str(reference.get("label", "")),
-        supplement_round=attachment.supplement_round, created_at=attachment.created_at)
-
-
-def material_statuses(requirements: Sequence[Requirement], attachments: Sequence[Attachment]) -> tuple[
-        MaterialStatus, ...]:
-    by_name: dict[str, list[AttachmentRow]] = {}
-    for attachment in attachments:
-        by_name.setdefault(attachment.material_name, []).append(attachment_row(attachment))
-    return tuple(MaterialStatus(
-        name=r.name, required=r.required, note=r.note, license_type=r.license_type,
-        original_count=r.original_count, copy_count=r.copy_count, attachments=tuple(by_name.get(r.name, ())))
-        for r in requirements)
-
-
 # ------------------------------------------------------------------ what a draft is for
+
+
+def draft_implementation(draft: Draft) -> Any:
+    """The implementation of a single-item draft (Any: the catalogue's row, read only)."""
+    return draft.implementation
 
 
 def _member_implementations(draft: Draft) -> list[Any]:
@@ -96,14 +57,14 @@ def _member_implementations(draft: Draft) -> list[Any]:
 
 def draft_requirements(draft: Draft) -> list[Requirement]:
     if draft.implementation_id is not None:
-        return requirements_of_versions([draft.implementation.item.current_version])
+        return requirements_of_versions([draft_implementation(draft).item.current_version])
     return requirements_of_versions([impl.item.current_version for impl in _member_implementations(draft)])
 
 
 def draft_form(draft: Draft) -> Any:
     """The form in force for the draft (a FormSpec of :mod:`tongban.catalog.forms`)."""
     if draft.implementation_id is not None:
-        return forms.form_for_implementation(implementation_code=draft.implementation.code)
+        return forms.form_for_implementation(implementation_code=draft_implementation(draft).code)
     return forms.form_for_bundle(bundle_code=draft.bundle_code)
 
 
@@ -114,7 +75,7 @@ def _published(impl: Any) -> bool:
 
 def draft_blocked_reason(draft: Draft) -> str:
     """Why the draft cannot be submitted now although it is kept (the item was suspended after it began)."""
-    impls = [draft.implementation] if draft.implementation_id is not None else _member_implementations(draft)
+    impls = [draft_implementation(draft)] if draft.implementation_id is not None else _member_implementations(draft)
     for impl in impls:
         if not _published(impl):
             name = impl.item.current_version.name if impl.item.current_version else impl.code
@@ -126,8 +87,8 @@ def draft_blocked_reason(draft: Draft) -> str:
 
 def _title(draft: Draft) -> str:
     if draft.implementation_id is not None:
-        version = draft.implementation.item.current_version
-        return version.name if version else draft.implementation.code
+        version = draft_implementation(draft).item.current_version
+        return version.name if version else draft_implementation(draft).code
     bundle = catalog_selectors.bundle_get(code=draft.bundle_code)
     return bundle.name if bundle else draft.bundle_code
 
@@ -146,9 +107,9 @@ def draft_view(draft: Draft, *, user: Any, actor: CaseActor) -> DraftView:
     attachments = list(draft.attachments.order_by("material_name", "created_at", "pk"))
     return DraftView(
         id=draft.pk, target_key=draft.target_key, title=_title(draft),
-        implementation_code=draft.implementation.code if draft.implementation_id else "",
+        implementation_code=draft_implementation(draft).code if draft.implementation_id else "",
         bundle_code=draft.bundle_code,
-        department_name=draft.implementation.department.name if draft.implementation_id else "",
+        department_name=draft_implementation(draft).department.name if draft.implementation_id else "",
         organization_id=draft.organization_id, form=spec, data=draft.data, prefill=prefill,
         materials=material_statuses(draft_requirements(draft), attachments), members=members,
         created_at=draft.created_at, updated_at=draft.updated_at, blocked_reason=blocked)
@@ -183,9 +144,13 @@ def _draft_for(actor: CaseActor, draft_id: int, *, lock: bool = False) -> Draft:
     return draft
 
 
+def _draft_lookup(actor: CaseActor, target_key: str) -> dict[str, Any]:
+    return {"applicant_user_id": actor.account_id, "target_key": target_key,
+            "organization_id": actor.org.org_id if actor.org else None}
+
+
 def _get_or_create(*, actor: CaseActor, target_key: str, defaults: dict[str, Any]) -> Draft:
-    lookup = {"applicant_user_id": actor.user_id, "target_key": target_key,
-              "organization_id": actor.org.org_id if actor.org else None}
+    lookup = _draft_lookup(actor, target_key)
     existing = Draft.objects.filter(**lookup).first()
     if existing is not None:
         return existing
@@ -236,8 +201,7 @@ def draft_open(
         raise ValidationFailed(_("请选择要申请的事项或“一件事”。"), code="target_required")
     if implementation_code:
         target_key = f"impl:{implementation_code}"
-        existing = Draft.objects.filter(applicant_user_id=actor.user_id, target_key=target_key,
-                                        organization_id=actor.org.org_id if actor.org else None).first()
+        existing = Draft.objects.filter(**_draft_lookup(actor, target_key)).first()
         if existing is None:
             impl = catalog_selectors.implementation_get_published(code=implementation_code)
             if impl is None:
@@ -248,8 +212,7 @@ def draft_open(
             existing = _get_or_create(actor=actor, target_key=target_key, defaults={"implementation_id": impl.pk})
     else:
         target_key = f"bundle:{bundle_code}"
-        existing = Draft.objects.filter(applicant_user_id=actor.user_id, target_key=target_key,
-                                        organization_id=actor.org.org_id if actor.org else None).first()
+        existing = Draft.objects.filter(**_draft_lookup(actor, target_key)).first()
         if existing is None:
             bundle = catalog_selectors.bundle_get(code=bundle_code)
             if bundle is None:
@@ -310,15 +273,13 @@ def draft_attachment_upload(
     info = store_upload(actor=actor, upload=upload)
     attachment = Attachment.objects.create(
         draft=draft, material_name=material_name, source=AttachmentSource.UPLOAD, file_id=info.id,
-        display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256, added_by_id=actor.user_id)
+        display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256, added_by_id=actor.account_id)
     draft.save(update_fields=["updated_at"])
     return attachment_row(attachment)
 
 
 def reusable_file(*, actor: CaseActor, file_id: int) -> Any:
     """The file if the applicant may reuse it (an earlier accepted upload of theirs), else 404."""
-    from tongban.cases.selectors import reusable_file_ids
-
     if file_id not in reusable_file_ids(actor=actor):
         raise NotFound(_("没有找到可复用的这份材料。"), code="file_not_reusable")
     info = file_info(file_id=file_id)
@@ -339,7 +300,7 @@ def draft_attachment_reuse(
     info = reusable_file(actor=actor, file_id=file_id)
     attachment = Attachment.objects.create(
         draft=draft, material_name=material_name, source=AttachmentSource.REUSE, file_id=info.id,
-        display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256, added_by_id=actor.user_id)
+        display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256, added_by_id=actor.account_id)
     draft.save(update_fields=["updated_at"])
     return attachment_row(attachment)
 
@@ -369,7 +330,7 @@ def draft_attachment_license(
     reference = confirm_license(actor=actor, license_id=license_id)
     attachment = Attachment.objects.create(
         draft=draft, material_name=material_name, source=AttachmentSource.LICENSE,
-        license_reference=reference.as_json(), display_name=reference.label[:200], added_by_id=actor.user_id)
+        license_reference=reference.as_json(), display_name=reference.label[:200], added_by_id=actor.account_id)
     draft.save(update_fields=["updated_at"])
     return attachment_row(attachment)
 

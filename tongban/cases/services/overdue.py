@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases import clock, workflow
+from tongban.cases.actors import PLATFORM, case_target, department_ids_of, open_steps
 from tongban.cases.models import Case, CaseEvent, CaseStatus
-from tongban.cases.services._common import PLATFORM, case_target, department_ids_of, open_steps
 from tongban.cases.services.notices import staff_case_link
 from tongban.core.audit import audit_record
 from tongban.core.outbox import outbox_emit
@@ -26,17 +26,17 @@ log = logging.getLogger(__name__)
 def _recipients(case: Case) -> list[int]:
     """The handlers of the running clock and the department administrators (部门管理员) above them."""
     if case.status == CaseStatus.SUBMITTED:
-        handlers = staff_user_ids_with_roles(department_ids=[case.department_id], roles=[StaffRole.WINDOW_CLERK])
-        departments = [case.department_id]
+        departments = [case.department_id] if case.department_id is not None else []
+        handlers = staff_user_ids_with_roles(department_ids=departments, roles=[StaffRole.WINDOW_CLERK])
     else:
         handlers = []
         departments = []
         for step in open_steps(case):
             handlers += staff_user_ids_with_roles(department_ids=[step.department_id], roles=[step.role])
             departments.append(step.department_id)
-        departments = departments or [case.department_id]
-    supervisors = staff_user_ids_with_roles(department_ids=[d for d in departments if d is not None],
-                                            roles=[StaffRole.DEPARTMENT_ADMIN])
+        if not departments and case.department_id is not None:
+            departments = [case.department_id]
+    supervisors = staff_user_ids_with_roles(department_ids=departments, roles=[StaffRole.DEPARTMENT_ADMIN])
     return sorted(set(handlers) | set(supervisors))
 
 

@@ -17,6 +17,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases import clock, workflow
+from tongban.cases.actors import (
+    PLATFORM,
+    CaseActor,
+    actor_tokens,
+    applicant_actor,
+    case_for_actor,
+    department_system_actor,
+    guard,
+    open_steps,
+    record,
+    refusal,
+    require_text,
+    staff_actor,
+)
+from tongban.cases.materials import attachment_row, requirements_of_versions
 from tongban.cases.models import (
     ActorKind,
     Attachment,
@@ -42,28 +57,8 @@ from tongban.cases.records import (
     SupplementItem,
 )
 from tongban.cases.registry import PaymentRequest, ResultRequest, payment_requesters, result_issuers
-from tongban.cases.services._common import (
-    PLATFORM,
-    CaseActor,
-    actor_tokens,
-    applicant_actor,
-    case_for_actor,
-    department_system_actor,
-    guard,
-    open_steps,
-    record,
-    refusal,
-    require_text,
-    staff_actor,
-)
 from tongban.cases.services.config import processing_config_for
-from tongban.cases.services.drafts import (
-    attachment_row,
-    confirm_license,
-    requirements_of_versions,
-    reusable_file,
-    store_upload,
-)
+from tongban.cases.services.drafts import confirm_license, reusable_file, store_upload
 from tongban.core.audit import atomic_service
 from tongban.core.calendar import deadline_add
 from tongban.core.errors import Conflict, Issue, ValidationFailed
@@ -123,7 +118,7 @@ def _chain(case: Case) -> list[StepSpec]:
 def open_step(case: Case, position: int, *, now: datetime) -> list[CaseStep]:
     """Open step ``position`` of the case's chain: one row, or one per countersigning department."""
     spec = _chain(case)[position]
-    departments = list(spec.department_ids) if spec.kind == StepKind.COUNTERSIGN else [case.department_id]
+    departments = list(spec.department_ids) if spec.kind == StepKind.COUNTERSIGN else [case.department_id or 0]
     earlier = case.steps.filter(position=position).values_list("round", flat=True)
     round_ = max(earlier, default=0) + 1
     due = deadline_add(start=now, working_days=spec.budget_days).due
@@ -346,7 +341,7 @@ def case_attachment_upload(*, user: Any, org_id: int | None = None, case_id: int
     return attachment_row(Attachment.objects.create(
         case=case, material_name=material_name, source=AttachmentSource.UPLOAD, file_id=info.id,
         display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256,
-        supplement_round=round_, added_by_id=actor.user_id))
+        supplement_round=round_, added_by_id=actor.account_id))
 
 
 @atomic_service
@@ -358,7 +353,7 @@ def case_attachment_reuse(*, user: Any, org_id: int | None = None, case_id: int,
     return attachment_row(Attachment.objects.create(
         case=case, material_name=material_name, source=AttachmentSource.REUSE, file_id=info.id,
         display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256,
-        supplement_round=round_, added_by_id=actor.user_id))
+        supplement_round=round_, added_by_id=actor.account_id))
 
 
 @atomic_service
@@ -370,7 +365,7 @@ def case_attachment_license(*, user: Any, org_id: int | None = None, case_id: in
     return attachment_row(Attachment.objects.create(
         case=case, material_name=material_name, source=AttachmentSource.LICENSE,
         license_reference=reference.as_json(), display_name=reference.label[:200], supplement_round=round_,
-        added_by_id=actor.user_id))
+        added_by_id=actor.account_id))
 
 
 @atomic_service

@@ -21,6 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases import clock, workflow
+from tongban.cases.actors import (
+    PLATFORM,
+    CaseActor,
+    actor_tokens,
+    applicant_actor,
+    guard,
+    id_index,
+    name_index,
+    record,
+)
 from tongban.cases.errors import StepUpRequired
 from tongban.cases.models import (
     AcceptanceMode,
@@ -33,24 +43,16 @@ from tongban.cases.models import (
     CaseStatus,
     Draft,
 )
-from tongban.cases.records import CaseReceipt, ProcessingConfigData, ReceiptChild, status_label
+from tongban.cases.present import receipt_of
+from tongban.cases.records import CaseReceipt, ProcessingConfigData
 from tongban.cases.registry import license_resolvers
-from tongban.cases.services._common import (
-    PLATFORM,
-    CaseActor,
-    actor_tokens,
-    applicant_actor,
-    guard,
-    id_index,
-    name_index,
-    record,
-)
 from tongban.cases.services.config import processing_config_for
 from tongban.cases.services.drafts import (
     _draft_for,
     audience_problem,
     draft_blocked_reason,
     draft_form,
+    draft_implementation,
     draft_requirements,
 )
 from tongban.cases.services.processing import accept_case
@@ -58,7 +60,6 @@ from tongban.catalog import forms
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog.interface import AssuranceLevel as ItemAssurance
 from tongban.core.audit import atomic_service
-from tongban.core.crypto import mask_name
 from tongban.core.errors import Conflict, Issue, NotFound, ValidationFailed
 from tongban.files.services import file_info
 from tongban.identity.interface import AccountKind, AssuranceLevel
@@ -160,13 +161,13 @@ def _new_case(
     spec: Any, title: str, department_id: int | None, bundle_code: str, now: datetime,
 ) -> Case:
     applicant_kind, name, id_number = identity
-    version = impl.item.current_version if impl is not None else None
-    impl_version = impl.current_version if impl is not None else None
+    version: Any = impl.item.current_version if impl is not None else None
+    impl_version: Any = impl.current_version if impl is not None else None
     case = Case(
         case_number=number, kind=kind, parent=parent, bundle_code=bundle_code, implementation=impl,
         item_version=version, implementation_version=impl_version, item_code=impl.item.basic_code if impl else "",
         item_name=title[:200], department_id=department_id, applicant_kind=applicant_kind,
-        applicant_user_id=actor.user_id, organization_id=actor.org.org_id if actor.org else None,
+        applicant_user_id=actor.account_id, organization_id=actor.org.org_id if actor.org else None,
         applicant_name=name, applicant_name_index=name_index(name), applicant_id_number=id_number,
         applicant_id_index=id_index(id_number) if id_number else "", idempotency_key=idempotency_key,
         status=CaseStatus.DRAFT, submitted_at=now, form_key=spec.key, form_snapshot=forms.form_spec_snapshot(spec))
@@ -203,30 +204,6 @@ def _receipt_accept(case: Case, now: datetime) -> None:
         accept_case(case, actor=PLATFORM, tokens={workflow.SYSTEM}, opinion=_("收件即受理"), now=now)
 
 
-def receipt_of(case: Case) -> CaseReceipt:
-    """The receipt (回执) of a submitted case (a bundle parent lists its children)."""
-    children: tuple[ReceiptChild, ...] = ()
-    if case.kind == CaseKind.BUNDLE_PARENT:
-        children = tuple(ReceiptChild(case_id=c.pk, case_number=c.case_number, item_name=c.item_name,
-                                      department_name=c.department.name if c.department else "",
-                                      acceptance_due=c.acceptance_due)
-                         for c in case.children.select_related("department").order_by("pk"))
-    impl_version = case.implementation_version
-    materials = tuple((a.material_name, a.get_source_display())
-                      for a in case.attachments.order_by("material_name", "pk"))
-    return CaseReceipt(
-        case_id=case.pk, case_number=case.case_number, kind=case.kind, title=case.item_name,
-        department_name=case.department.name if case.department else "",
-        applicant_name_masked=mask_name(case.applicant_name), applicant_kind=case.applicant_kind,
-        submitted_at=case.submitted_at or case.created_at, status=case.status,
-        status_label=status_label(case.status, acceptance_mode=case.acceptance_mode),
-        acceptance_mode=case.acceptance_mode, acceptance_mode_label=str(AcceptanceMode(case.acceptance_mode).label),
-        acceptance_due=case.acceptance_due, acceptance_due_provisional=case.acceptance_due_provisional,
-        promised_limit_value=case.promised_limit_value, promised_limit_unit=case.promised_limit_unit,
-        consult_phone=impl_version.consult_phone if impl_version else "",
-        address=impl_version.address if impl_version else "", materials=materials, children=children)
-
-
 def _receipt_for_key(*, user: Any, idempotency_key: str) -> CaseReceipt | None:
     case = (Case.objects.select_related("department", "implementation_version")
             .filter(applicant_user_id=getattr(user, "pk", None), idempotency_key=idempotency_key).first())
@@ -242,12 +219,9 @@ def _submit(*, user: Any, org_id: int | None, draft_id: int, idempotency_key: st
     blocked = draft_blocked_reason(draft)
     if blocked:
         raise Conflict(blocked, code="item_suspended")
-    if draft.implementation_id is not None:
-        impls = [draft.implementation]
-    else:
-        impls = [catalog_selectors.implementation_get(implementation_id=int(m["implementation_id"]))
-                 for m in draft.members]
-    versions = [impl.item.current_version for impl in impls]
+    impls: list[Any] = [draft_implementation(draft)] if draft.implementation_id is not None else [
+        catalog_selectors.implementation_get(implementation_id=int(m["implementation_id"])) for m in draft.members]
+    versions: list[Any] = [impl.item.current_version for impl in impls]
     for version in versions:
         problem = audience_problem(version=version, actor=actor)
         if problem:
