@@ -111,7 +111,7 @@ def published_implementation(item: Any, department: Department, actor: Any = SYS
 
 
 def webhook_subscription(department: Department, *, url: str = "https://dept.example.gov.cn/webhooks",
-                         topics: tuple[str, ...] = ("case.*",), active: bool = True,
+                         topics: tuple[str, ...] = ("*",), active: bool = True,
                          name: str = "部门业务系统") -> tuple[Any, str]:
     """A webhook subscription of ``department`` and its plain ``whsec_`` secret."""
     from tongban.core.crypto import encrypt_text

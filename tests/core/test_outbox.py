@@ -1,18 +1,23 @@
-"""The transactional outbox: events commit with the change, consumers run once after success, failures back off."""
+"""The transactional outbox: events commit with the change, consumers run once after success, failures back off.
+
+Test events use `probe.*` topics, which no application consumer subscribes to.
+"""
 
 from __future__ import annotations
 
+import io
 import random
 import threading
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tongban.core import outbox
-from tongban.core.models import ConsumptionStatus, OutboxConsumption, OutboxEvent, OutboxPendingEvent
+from tongban.core.models import AuditEvent, ConsumptionStatus, OutboxConsumption, OutboxEvent, OutboxPendingEvent
 from tongban.core.outbox import (
     OutboxEventData,
     outbox_consumer,
@@ -38,7 +43,7 @@ def consumers():
         outbox._unregister(name)
 
 
-def emit(topic="case.accepted", **overrides):
+def emit(topic="probe.accepted", **overrides):
     fields = {"payload": {"case_no": "A1", "due": "2026-03-02"}, "aggregate_type": "case", "aggregate_id": "7",
               "department_ids": [3, 1, 3]}
     fields.update(overrides)
@@ -49,7 +54,7 @@ def emit(topic="case.accepted", **overrides):
 @pytest.mark.django_db(transaction=True)
 def test_emit_outside_a_transaction_is_refused():
     with pytest.raises(transaction.TransactionManagementError):
-        outbox_emit(topic="case.accepted", payload={}, aggregate_type="case", aggregate_id="1")
+        outbox_emit(topic="probe.accepted", payload={}, aggregate_type="case", aggregate_id="1")
     assert not OutboxEvent.objects.exists()
 
 
@@ -59,7 +64,7 @@ def test_emit_rolls_back_with_the_business_change():
         pass
 
     with pytest.raises(Boom), transaction.atomic():
-        outbox_emit(topic="case.accepted", payload={}, aggregate_type="case", aggregate_id="1")
+        outbox_emit(topic="probe.accepted", payload={}, aggregate_type="case", aggregate_id="1")
         raise Boom
     assert not OutboxEvent.objects.exists()
     assert not OutboxPendingEvent.objects.exists()
@@ -71,9 +76,9 @@ def test_emit_commits_and_asks_for_a_dispatch_once_per_transaction():
         return list(DBTaskResult.objects.filter(task_path="tongban.core.tasks.outbox_dispatch_task"))
 
     with transaction.atomic():
-        first = outbox_emit(topic="case.accepted", payload={"n": 1}, aggregate_type="case", aggregate_id="1",
+        first = outbox_emit(topic="probe.accepted", payload={"n": 1}, aggregate_type="case", aggregate_id="1",
                             department_ids=[2, 1, 2])
-        outbox_emit(topic="case.decided", payload={"n": 2}, aggregate_type="case", aggregate_id="1")
+        outbox_emit(topic="probe.decided", payload={"n": 2}, aggregate_type="case", aggregate_id="1")
         assert enqueued() == []  # not before the commit
     assert len(enqueued()) == 1
     event = OutboxEvent.objects.get(pk=first)
@@ -86,9 +91,9 @@ def test_emit_checks_topic_and_payload():
     with pytest.raises(ValueError):
         outbox_emit(topic="CaseAccepted", payload={}, aggregate_type="case", aggregate_id="1")
     with pytest.raises(TypeError):
-        outbox_emit(topic="case.accepted", payload={"when": timezone.now()}, aggregate_type="case", aggregate_id="1")
+        outbox_emit(topic="probe.accepted", payload={"when": timezone.now()}, aggregate_type="case", aggregate_id="1")
     with pytest.raises(TypeError):
-        outbox_emit(topic="case.accepted", payload={}, aggregate_type="case", aggregate_id="1", department_ids=["1"])
+        outbox_emit(topic="probe.accepted", payload={}, aggregate_type="case", aggregate_id="1", department_ids=["1"])
 
 
 @pytest.mark.django_db
@@ -114,14 +119,14 @@ def test_topic_patterns():
 def test_dispatch_runs_each_matching_consumer_once(consumers):
     seen: list[OutboxEventData] = []
     other: list[int] = []
-    consumers("test.notify", ["case.*"], seen.append)
+    consumers("test.notify", ["probe.*"], seen.append)
     consumers("test.licences", ["licence.*"], lambda event: other.append(event.id))
     event_id = emit()
     report = outbox_dispatch()
     assert report.fanned_out == 1
     assert [event.id for event in seen] == [event_id]
     data = seen[0]
-    assert (data.topic, data.aggregate_type, data.aggregate_id) == ("case.accepted", "case", "7")
+    assert (data.topic, data.aggregate_type, data.aggregate_id) == ("probe.accepted", "case", "7")
     assert data.payload == {"case_no": "A1", "due": "2026-03-02"}
     assert data.department_ids == (1, 3)
     assert other == []
@@ -142,7 +147,7 @@ def test_a_failing_consumer_backs_off_and_its_writes_roll_back(consumers, settin
             outbox_emit(topic="notice.sent", payload={}, aggregate_type="notice", aggregate_id="1")
         raise ConnectionError("sms gateway down")
 
-    consumers("test.flaky", ["case.accepted"], flaky)
+    consumers("test.flaky", ["probe.accepted"], flaky)
     emit()
     start = timezone.now()
     report = outbox_dispatch(now=start)
@@ -160,6 +165,12 @@ def test_a_failing_consumer_backs_off_and_its_writes_roll_back(consumers, settin
     assert (row.status, row.attempts, len(calls)) == (ConsumptionStatus.DEAD, 3, 3)
     outbox_dispatch(now=start + timedelta(days=3))
     assert len(calls) == 3
+    call_command("outbox_replay", consumer="test.flaky", stdout=io.StringIO())
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (ConsumptionStatus.PENDING, 0)
+    assert AuditEvent.objects.filter(action="core.outbox.replay").exists()
+    outbox_dispatch()
+    assert len(calls) == 4
 
 
 @pytest.mark.django_db
@@ -175,7 +186,7 @@ def test_a_crash_while_handling_leaves_the_event_to_the_next_run(consumers):
             raise Crash
         handled.append(event.id)
 
-    consumers("test.crashy", ["case.*"], handler)
+    consumers("test.crashy", ["probe.*"], handler)
     event_id = emit()
     start = timezone.now()
     with pytest.raises(Crash):
@@ -205,7 +216,7 @@ def test_two_dispatchers_never_handle_the_same_event_twice(consumers):
         with lock:
             handled.append(event.id)
 
-    consumers("test.concurrent", ["case.*"], handler)
+    consumers("test.concurrent", ["probe.*"], handler)
     ids = [emit(aggregate_id=str(n)) for n in range(60)]
     barrier = threading.Barrier(2)
 

@@ -61,7 +61,7 @@ def test_run_worker_once_delivers_a_committed_event(regions):
     try:
         _sub, secret = webhook_subscription(department, url=f"http://127.0.0.1:{server.server_address[1]}/")
         with transaction.atomic():
-            outbox_emit(topic="case.accepted", payload={"case_no": "W-1"}, aggregate_type="case", aggregate_id="W-1",
+            outbox_emit(topic="probe.accepted", payload={"case_no": "W-1"}, aggregate_type="case", aggregate_id="W-1",
                         department_ids=[department.pk])
         assert queued("tongban.core.tasks.outbox_dispatch_task") == 1  # asked for right after the commit
         call_command("run_worker", "--once", verbosity=0)

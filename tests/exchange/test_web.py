@@ -31,9 +31,9 @@ def people(regions):
 
 def dead_delivery(department, subscription, n=1):
     with transaction.atomic():
-        event_id = outbox_emit(topic="case.accepted", payload={"n": n}, aggregate_type="case", aggregate_id=str(n),
+        event_id = outbox_emit(topic="probe.accepted", payload={"n": n}, aggregate_type="case", aggregate_id=str(n),
                                department_ids=[department.pk])
-    return WebhookDelivery.objects.create(event_id=event_id, subscription=subscription, topic="case.accepted",
+    return WebhookDelivery.objects.create(event_id=event_id, subscription=subscription, topic="probe.accepted",
                                           status=DeliveryStatus.DEAD, attempts=6, last_status_code=502,
                                           last_error="HTTP 502")
 
@@ -53,12 +53,12 @@ def test_register_shows_the_secret_once(client, people):
     form = client.get(BASE + "new/").content.decode()
     assert "昆明市市场监督管理局" in form and "石林彝族自治县公安局" not in form
     response = client.post(BASE + "new/", {"department": people["km"].pk, "name": "市场监管业务系统",
-                                           "url": "https://scjg.example.gov.cn/hooks", "topics": "case.*\ncase.accepted"})
+                                           "url": "https://scjg.example.gov.cn/hooks", "topics": "probe.*\nprobe.accepted"})
     page = response.content.decode()
     subscription = WebhookSubscription.objects.get()
     secret = decrypt_text(subscription.secret_encrypted, context=SECRET_CONTEXT)
     assert secret in page and secret.startswith("whsec_")
-    assert subscription.topics == ["case.*", "case.accepted"]
+    assert subscription.topics == ["probe.*", "probe.accepted"]
     assert secret not in client.get(BASE).content.decode()
     assert secret not in client.get(f"{BASE}{subscription.pk}/").content.decode()
     assert AuditEvent.objects.filter(action="exchange.webhook.register").count() == 1

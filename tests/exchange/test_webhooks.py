@@ -50,10 +50,10 @@ def departments(regions):
 
 @pytest.fixture
 def subscription(departments):
-    return webhook_subscription(departments["km"], topics=("case.*",))
+    return webhook_subscription(departments["km"], topics=("probe.*",))
 
 
-def emit(department_ids, topic="case.accepted", case_no="KM-1"):
+def emit(department_ids, topic="probe.accepted", case_no="KM-1"):
     with transaction.atomic():
         return outbox_emit(topic=topic, payload={"case_no": case_no, "accepted_on": "2026-03-02", "办理": "受理"},
                            aggregate_type="case", aggregate_id=case_no, department_ids=department_ids)
@@ -68,7 +68,7 @@ def run(sender, now=None):
 @pytest.mark.django_db(transaction=True)
 def test_an_event_that_rolls_back_is_never_sent(subscription, departments):
     with pytest.raises(RuntimeError), transaction.atomic():
-        outbox_emit(topic="case.accepted", payload={}, aggregate_type="case", aggregate_id="1",
+        outbox_emit(topic="probe.accepted", payload={}, aggregate_type="case", aggregate_id="1",
                     department_ids=[departments["km"].pk])
         raise RuntimeError("business change failed")
     sender = Recorder()
@@ -92,7 +92,7 @@ def test_a_committed_event_is_delivered_once_signed(subscription, departments):
     assert request.url == sub.url
     assert request.headers["webhook-id"] == str(event_id)
     document = Webhook(secret).verify(request.body, request.headers)
-    assert document["type"] == "case.accepted"
+    assert document["type"] == "probe.accepted"
     assert document["data"] == {"case_no": "KM-1", "accepted_on": "2026-03-02", "办理": "受理"}
     assert document["aggregate"] == {"type": "case", "id": "KM-1"}
     assert run(sender, now=timezone.now() + timedelta(days=1)).delivered == 0
@@ -123,7 +123,7 @@ def test_an_event_without_departments_or_to_a_paused_subscription_waits(subscrip
 @pytest.mark.django_db
 def test_a_crash_after_the_commit_and_before_the_send_loses_nothing(subscription, departments):
     notified: list[int] = []
-    outbox_consumer(name="test.applicant_notice", topics=["case.*"])(lambda event: notified.append(event.id))
+    outbox_consumer(name="test.applicant_notice", topics=["probe.*"])(lambda event: notified.append(event.id))
     try:
         event_id = emit([departments["km"].pk])
         start = timezone.now()
@@ -211,7 +211,7 @@ def test_subscriptions_are_scoped_per_department(departments, regions):
 
     registered = services.webhook_subscription_register(
         actor=km_admin, department_id=departments["km"].pk, name="昆明市场监管业务系统",
-        url="https://scjg.km.example.gov.cn/hooks", topics=["case.*", "case.accepted"])
+        url="https://scjg.km.example.gov.cn/hooks", topics=["probe.*", "probe.accepted"])
     assert registered.secret.startswith("whsec_")
     with pytest.raises(NotPermitted):
         services.webhook_subscription_register(actor=km_admin, department_id=departments["sl"].pk, name="越权",
@@ -252,7 +252,7 @@ def test_subscriptions_are_scoped_per_department(departments, regions):
 def test_registration_checks_url_and_topics(departments, settings):
     actor = staff_context_for_user(make_staff(departments["km"], StaffRole.DEPARTMENT_ADMIN))
 
-    def register(url="https://a.example.gov.cn/hooks", topics=("case.*",)):
+    def register(url="https://a.example.gov.cn/hooks", topics=("probe.*",)):
         return services.webhook_subscription_register(actor=actor, department_id=departments["km"].pk, name="系统",
                                                       url=url, topics=list(topics))
 

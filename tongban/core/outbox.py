@@ -40,6 +40,7 @@ __all__ = [
     "OutboxEventData",
     "outbox_consumer",
     "outbox_consumers",
+    "outbox_consumption_replay",
     "outbox_dispatch",
     "outbox_emit",
     "outbox_event_get",
@@ -335,3 +336,29 @@ def outbox_dispatch(*, now: datetime | None = None, batch_size: int = 100, max_b
         if len(claimed) < batch_size:
             break
     return report
+
+
+def outbox_consumption_replay(*, consumer: str, event_id: int | None = None) -> int:
+    """Put dead consumptions of ``consumer`` (one event's, or all) back to pending with a fresh round of attempts.
+
+    Audited (``core.outbox.replay``); ``manage.py outbox_replay`` calls it. Returns how many were replayed.
+    """
+    from tongban.core.audit import SYSTEM, Target, audit_record
+
+    with transaction.atomic():
+        rows = OutboxConsumption.objects.select_for_update().filter(consumer=consumer, status=ConsumptionStatus.DEAD)
+        if event_id is not None:
+            rows = rows.filter(event_id=event_id)
+        ids = list(rows.values_list("pk", flat=True))
+        OutboxConsumption.objects.filter(pk__in=ids).update(status=ConsumptionStatus.PENDING, attempts=0,
+                                                            next_attempt_at=timezone.now())
+        if ids:
+            audit_record(action="core.outbox.replay", actor=SYSTEM, target=Target(type="outbox_consumer", id=consumer),
+                         detail={"event_id": event_id, "count": len(ids)})
+    if ids:
+        _dispatch_after_commit_now()
+    return len(ids)
+
+
+def _dispatch_after_commit_now() -> None:
+    transaction.on_commit(_enqueue_dispatch, robust=True)
