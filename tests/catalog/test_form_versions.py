@@ -205,3 +205,13 @@ def test_bundle_form_override_is_versioned(people):
         services.bundle_form_save(actor=people["police_admin"], bundle_code="birth", form=None)
     services.bundle_form_save(actor=SYSTEM, bundle_code="birth", form=None)
     assert form_for_bundle(bundle_code="birth").key.startswith("bundle:birth:g")
+
+
+def test_item_version_diff_lists_default_form_changes(people):
+    from tongban.catalog.selectors import version_diff
+
+    item = item_with_default_form()
+    versions = {v.number: v for v in item.versions.all()}
+    diff = version_diff(old=versions[1], new=versions[2])
+    assert diff.form_changes == {"added": ["申请人姓名（applicant_name）", "出生医学证明（birth_certificate）"]}
+    assert not diff.is_empty

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from tongban.catalog.forms.definition import definition_diff
 from tongban.catalog.models import (
     Bundle,
     BundleMember,
@@ -271,10 +273,12 @@ class VersionDiff:
     materials_added: list[str] = field(default_factory=list)
     materials_removed: list[str] = field(default_factory=list)
     materials_changed: list[str] = field(default_factory=list)
+    form_changes: dict[str, list[str]] = field(default_factory=dict)  # 默认申请表单: added / removed / changed
 
     @property
     def is_empty(self) -> bool:
-        return not (self.changes or self.materials_added or self.materials_removed or self.materials_changed)
+        return not (self.changes or self.materials_added or self.materials_removed or self.materials_changed
+                    or self.form_changes)
 
 
 def version_diff(*, old: ItemVersion, new: ItemVersion) -> VersionDiff:
@@ -293,4 +297,7 @@ def version_diff(*, old: ItemVersion, new: ItemVersion) -> VersionDiff:
         n for n in new_materials if n in old_materials and any(
             getattr(new_materials[n], f) != getattr(old_materials[n], f) for f in MATERIAL_FIELDS)
     ]
+    if old.form != new.form:
+        diff.form_changes = {k: v for k, v in definition_diff(old.form, new.form).items() if v} or {
+            "changed": [_("表单标题或分组")]}
     return diff
