@@ -55,16 +55,34 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(monkeypatch)
 
 
+_documents = itertools.count(1)
+
+
 def pdf_upload(name: str = "材料.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, pdf(), content_type="application/pdf")
+    """A small valid PDF, different each time (so that reuse, which keeps one file per content, sees each)."""
+    marker = f"{next(_documents):032x}".encode()
+    return SimpleUploadedFile(name, pdf(trailer=b"/ID [<" + marker + b"> <" + marker + b">]"),
+                              content_type="application/pdf")
 
 
 def key() -> str:
     return f"test-key-{next(_keys):06d}"
 
 
+def id_number(serial: int) -> str:
+    """A well-formed (fictitious) 石林县 ID number."""
+    from stdnum.cn import ric
+
+    body = f"53012619900101{serial % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum ignores the last character
+
+
 @pytest.fixture
 def world(regions: dict[str, Any]) -> SimpleNamespace:
+    return make_world(regions)
+
+
+def make_world(regions: dict[str, Any]) -> SimpleNamespace:
     county, kunming = regions["county"], regions["kunming"]
     gongan = DepartmentFactory(region=county, category="gongan", name="石林彝族自治县公安局")
     minzheng = DepartmentFactory(region=county, category="minzheng", name="石林彝族自治县民政局")
