@@ -17,11 +17,11 @@ apply, narrows the region lists and adds or removes rows in place.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-import dataclasses
 from dataclasses import dataclass, replace
 from typing import Any
 
