@@ -88,8 +88,6 @@ GUARDED = {
     ("submitted", "instant_decide", "window_clerk"),  # not an instant-mode implementation
     ("in_review", "step_complete", "approver"),  # the last step ends with a decision, not a step
     ("accepted", "decide", "reviewer"),  # only the handler of the last step decides
-    ("accepted", "countersign", "reviewer"),  # no countersign step in this chain
-    ("in_review", "countersign", "approver"),
 }
 
 

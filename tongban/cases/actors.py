@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases import workflow
-from tongban.cases.models import ActorKind, Case, CaseEvent, CaseKind, CaseStep
+from tongban.cases.models import ActorKind, Case, CaseEvent, CaseKind, CaseStep, StepKind
 from tongban.cases.records import DepartmentSystemActor
 from tongban.core.audit import SYSTEM, Actor, Target, audit_record, concealed_denial, denial
 from tongban.core.crypto import blind_index
@@ -151,10 +151,12 @@ def actor_tokens(actor: CaseActor, case: Case, steps: Sequence[CaseStep] | None 
     elif actor.staff is not None:
         staff = actor.staff
         if case.department_id is not None and staff.scope.covers_department(case.department_id):
-            tokens |= set(staff.roles) & workflow.STAFF_ROLE_ACTORS
+            roles = set(staff.roles) & workflow.STAFF_ROLE_ACTORS
+            # A case its department's own business system handles: staff only void it (作废), nothing else.
+            tokens |= roles & {workflow.DEPARTMENT_ADMIN} if case.handled_externally else roles
         for step in steps if steps is not None else open_steps(case):
             if step.department_id == staff.department_id and step.role in staff.roles:
-                tokens.add(workflow.STEP_HANDLER)
+                tokens.add(workflow.COUNTERSIGNER if step.kind == StepKind.COUNTERSIGN else workflow.STEP_HANDLER)
     return tokens
 
 
@@ -256,3 +258,34 @@ def require_text(value: str, *, message: str, code: str, field: str) -> str:
 
 def not_found(message: str | None = None) -> NotFound:
     return NotFound(message or _("没有找到这个办件。"))
+
+
+def transitions_now(*, actor: CaseActor, case: Case, steps: Sequence[CaseStep]) -> list[str]:
+    """The transitions ``actor`` may make on ``case`` now: the table's, narrowed by the services' finer guards
+    (only the last step decides, 即办 only in instant mode, one extension, bundle results delivered together)."""
+    tokens = actor_tokens(actor, case, steps)
+    names = workflow.allowed_transitions(current=case.status, actors=tokens,
+                                         parent=case.kind == CaseKind.BUNDLE_PARENT)
+    last = len(case.steps_snapshot or []) - 1
+    staff = actor.staff
+    mine = [s for s in steps if staff is not None and s.department_id == staff.department_id
+            and s.role in staff.roles and s.kind != StepKind.COUNTERSIGN]
+    at_last = any(s.position == last for s in mine)
+    by_staff = actor.kind == ActorKind.STAFF
+
+    def keep(name: str) -> bool:
+        if name == "decide" and by_staff:
+            return at_last
+        if name == "step_complete" and by_staff:
+            return bool(mine) and not (at_last and all(s.position == 0 for s in mine))
+        if name == "instant_decide":
+            return case.acceptance_mode == "instant"
+        if name == "accept" and actor.kind != ActorKind.SYSTEM:
+            return case.acceptance_mode != "instant"
+        if name == "extend":
+            return not case.extension_working_days
+        if name == "deliver":
+            return case.kind != CaseKind.BUNDLE_CHILD
+        return True
+
+    return [name for name in names if keep(name)]

@@ -9,7 +9,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from tongban.cases import clock, workflow
-from tongban.cases.actors import CaseActor, actor_tokens, implementation_code
+from tongban.cases.actors import CaseActor, implementation_code, transitions_now
 from tongban.cases.materials import material_statuses, requirements_of_versions
 from tongban.cases.models import (
     AcceptanceMode,
@@ -122,10 +122,8 @@ def case_view_for_staff(case: Case, *, actor: CaseActor, today: date | None = No
     """The staff case page's data (callers — :func:`tongban.cases.services.case_open_for_staff` — check scope)."""
     steps = list(case.steps.select_related("department").order_by("opened_at", "pk"))
     open_ = [s for s in steps if s.closed_at is None]
-    tokens = actor_tokens(actor, case, open_)
     children = children_of(case) if case.kind == CaseKind.BUNDLE_PARENT else []
-    allowed = tuple(workflow.allowed_transitions(current=case.status, actors=tokens,
-                                                 parent=case.kind == CaseKind.BUNDLE_PARENT))
+    allowed = tuple(transitions_now(actor=actor, case=case, steps=open_))
     events = list(case.events.order_by("occurred_at", "pk"))
     progress = bundle_progress(case, today=today) if children else None
     return StaffCaseView(
@@ -154,7 +152,8 @@ def case_view_for_staff(case: Case, *, actor: CaseActor, today: date | None = No
         decision_outcome=case.decision_outcome, decision_documents=tuple(case.decision_documents or ()),
         delivery_method=case.delivery_method, result_references=tuple(case.result_references or ()),
         fee_amount_fen=case.fee_amount_fen, extension_used=bool(case.extension_working_days),
-        allowed_transitions=allowed, children=progress.children if progress else ())
+        allowed_transitions=allowed, children=progress.children if progress else (),
+        form_snapshot=dict(case.form_snapshot or {}), chain_length=len(case.steps_snapshot or []))
 
 
 def receipt_of(case: Case) -> CaseReceipt:

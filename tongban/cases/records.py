@@ -429,6 +429,10 @@ class StaffCaseView:
     extension_used: bool
     allowed_transitions: tuple[str, ...]
     children: tuple[ChildProgress, ...] = field(default=())
+    # The form as it was at submission (tongban.catalog.forms.form_spec_restore renders it read-only).
+    form_snapshot: dict[str, Any] = field(default_factory=dict)
+    # How many steps the case's chain has (the last one is finished by the decision, not by step_complete).
+    chain_length: int = 0
 
     @property
     def acceptance_mode_label(self) -> str:

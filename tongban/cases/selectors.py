@@ -28,11 +28,14 @@ from tongban.cases.actors import (
     name_index,
 )
 from tongban.cases.materials import (
+    requirements_of_versions,
     reusable_attachments,
     reusable_file_ids,
 )
 from tongban.cases.models import (
+    AcceptanceMode,
     ApplicantKind,
+    Attachment,
     Case,
     CaseEvent,
     CaseKind,
@@ -41,6 +44,7 @@ from tongban.cases.models import (
     DecisionOutcome,
     DeliveryMethod,
     Draft,
+    ProcessingConfig,
     StepOutcome,
 )
 from tongban.cases.present import (
@@ -71,10 +75,11 @@ from tongban.directory.selectors import StaffContext
 from tongban.organizations.interface import AgentScope
 
 __all__ = [
-    "QUEUES", "CaseQueue", "Rows", "attachment_reusable_list", "bundle_progress", "case_clock",
-    "case_detail_for_applicant", "case_list_for_organization", "case_list_for_person", "case_progress_lookup",
-    "case_queue_counts_for_staff", "case_queue_for_staff", "case_receipt_for_applicant", "case_search_for_staff",
-    "draft_list_for_applicant", "reusable_file_ids",
+    "BATCH_ACCEPT_MAX", "BATCH_ACCEPT_MODES", "QUEUES", "BatchAcceptRow", "CaseQueue", "ProcessingConfigSummary",
+    "Rows", "attachment_reusable_list", "bundle_progress", "case_batch_accept_check_for_staff", "case_clock",
+    "case_detail_for_applicant", "case_id_by_number", "case_list_for_organization", "case_list_for_person",
+    "case_progress_lookup", "case_queue_counts_for_staff", "case_queue_for_staff", "case_receipt_for_applicant",
+    "case_search_for_staff", "draft_list_for_applicant", "processing_config_summaries", "reusable_file_ids",
 ]
 
 T = TypeVar("T")
@@ -502,6 +507,102 @@ def case_search_for_staff(
     if status:
         qs = qs.filter(status=status)
     return Rows(qs.order_by("-submitted_at", "-pk"), _staff_row)
+
+
+# Acceptance modes in which a window clerk may accept several complete cases at once (批量受理): receipt is
+# acceptance (收件即受理 — cases back from a supplement request wait here), and pre-review with every required
+# material supplied. Fully-online and complex items are examined one by one; instant items are decided at once.
+BATCH_ACCEPT_MODES = frozenset({AcceptanceMode.RECEIPT, AcceptanceMode.PRE_REVIEW})
+BATCH_ACCEPT_MAX = 100
+
+
+@dataclass(frozen=True)
+class BatchAcceptRow:
+    """One case chosen for 批量受理, and whether it may be accepted with the others (else ``reason``)."""
+
+    id: int
+    case_number: str
+    item_name: str
+    applicant_name_masked: str
+    acceptance_mode: str
+    acceptable: bool
+    reason: str
+
+
+def case_batch_accept_check_for_staff(*, staff: StaffContext | None, case_ids: Sequence[int]) -> list[BatchAcceptRow]:
+    """Which of ``case_ids`` (at most :data:`BATCH_ACCEPT_MAX`) a batch acceptance may accept: the staff member
+    is a window clerk of the case's department, the case waits for acceptance (已申请) on the platform (not a
+    department system's, not a 一件事 parent), its mode is in :data:`BATCH_ACCEPT_MODES` and every required material
+    is supplied. Ids out of scope or unknown are left out; the order of ``case_ids`` is kept. Four queries."""
+    if staff is None or not case_ids:
+        return []
+    wanted = list(dict.fromkeys(int(i) for i in case_ids))[:BATCH_ACCEPT_MAX]
+    cases = {case.pk: case for case in Case.objects.filter(staff.scope.department_filter("department_id"),
+                                                           pk__in=wanted)
+             .select_related("item_version").prefetch_related("item_version__materials")}
+    supplied: dict[int, set[str]] = {}
+    for case_id, name in Attachment.objects.filter(case_id__in=list(cases)).values_list("case_id", "material_name"):
+        supplied.setdefault(case_id, set()).add(name)
+    clerk = workflow.WINDOW_CLERK in staff.roles
+    rows = []
+    for case_id in wanted:
+        case = cases.get(case_id)
+        if case is None:
+            continue
+        missing = [r.name for r in requirements_of_versions([case.item_version]) if r.required
+                   and r.name not in supplied.get(case.pk, set())]
+        if not clerk:
+            reason = _("只有窗口受理人员可以受理。")
+        elif case.status != CaseStatus.SUBMITTED:
+            reason = _("办件当前状态为“%(s)s”，不在待受理状态。") % {"s": status_label(case.status)}
+        elif case.kind == CaseKind.BUNDLE_PARENT:
+            reason = _("一件事主办件不需要受理，请分别受理各子办件。")
+        elif case.handled_externally:
+            reason = _("该事项由部门业务系统受理。")
+        elif case.acceptance_mode not in BATCH_ACCEPT_MODES:
+            reason = _("%(m)s的办件须逐件审查后受理。") % {"m": choice_label(AcceptanceMode, case.acceptance_mode)}
+        elif missing:
+            reason = _("材料不全（缺少%(m)s），不能批量受理。") % {"m": "、".join(missing)}
+        else:
+            reason = ""
+        rows.append(BatchAcceptRow(
+            id=case.pk, case_number=case.case_number, item_name=case.item_name,
+            applicant_name_masked=mask_name(case.applicant_name), acceptance_mode=case.acceptance_mode,
+            acceptable=not reason, reason=reason))
+    return rows
+
+
+def case_id_by_number(*, case_number: str) -> int | None:
+    """The id of the case with this number, or None. No permission check: the service called next with the id
+    checks scope (and audits a refusal) — used by the department systems' callback API."""
+    number = (case_number or "").strip()
+    if not number or len(number) > 64:
+        return None
+    return Case.objects.filter(case_number=number).values_list("pk", flat=True).first()
+
+
+@dataclass(frozen=True)
+class ProcessingConfigSummary:
+    """A saved processing configuration at a glance (for the configuration list)."""
+
+    implementation_id: int
+    acceptance_mode: str
+    step_count: int
+    handled_externally: bool
+    revision: int
+
+    @property
+    def acceptance_mode_label(self) -> str:
+        return choice_label(AcceptanceMode, self.acceptance_mode)
+
+
+def processing_config_summaries(*, implementation_ids: Sequence[int]) -> dict[int, ProcessingConfigSummary]:
+    """Saved configurations of these implementations (absent: the default applies), in one query. The caller
+    lists only implementations within the staff member's scope."""
+    return {c.implementation_id: ProcessingConfigSummary(
+        implementation_id=c.implementation_id, acceptance_mode=c.acceptance_mode, step_count=len(c.steps or []),
+        handled_externally=c.handled_externally, revision=c.revision)
+        for c in ProcessingConfig.objects.filter(implementation_id__in=list(implementation_ids))}
 
 
 # ------------------------------------------------------------------ progress lookup without login (办件查询)

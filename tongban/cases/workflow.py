@@ -7,8 +7,8 @@ Actors (the guard column):
 
 * ``applicant`` — the person who applied, or for an organisation someone acting for it with the "apply" scope;
 * ``window_clerk`` / ``approver`` / ``department_admin`` — staff of the case's department holding that role;
-* ``step_handler`` — staff holding the role of a step that is open on the case in their department (for a
-  countersign step: the reviewers of each countersigning department);
+* ``step_handler`` — staff holding the role of the step that is open on the case in their department;
+* ``countersigner`` — a reviewer of a department whose countersign step (会签) is open on the case;
 * ``department_system`` — the department's own business system, for implementations handled externally;
 * ``system`` — the platform itself (receipt-mode acceptance, fees, bundle parents, overdue marking).
 
@@ -32,6 +32,7 @@ REVIEWER = "reviewer"
 APPROVER = "approver"
 DEPARTMENT_ADMIN = "department_admin"
 STEP_HANDLER = "step_handler"
+COUNTERSIGNER = "countersigner"
 DEPARTMENT_SYSTEM = "department_system"
 SYSTEM = "system"
 
@@ -44,6 +45,7 @@ ACTOR_LABELS = {
     APPROVER: gettext_lazy("审批人员"),
     DEPARTMENT_ADMIN: gettext_lazy("部门管理员"),
     STEP_HANDLER: gettext_lazy("当前环节办理人"),
+    COUNTERSIGNER: gettext_lazy("会签部门审核人员"),
     DEPARTMENT_SYSTEM: gettext_lazy("部门业务系统"),
     SYSTEM: gettext_lazy("系统"),
 }
@@ -85,7 +87,7 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
     (S.SUPPLEMENT_REQUESTED, "resubmit"): _rule(RESUME, APPLICANT),
     # 审查: 承办 → 审核 → 审批, 会签
     **{(s, "step_complete"): _rule(S.IN_REVIEW, STEP_HANDLER, DEPARTMENT_SYSTEM) for s in _REVIEWING},
-    **{(s, "countersign"): _rule(S.IN_REVIEW, STEP_HANDLER) for s in _REVIEWING},
+    **{(s, "countersign"): _rule(S.IN_REVIEW, COUNTERSIGNER) for s in _REVIEWING},
     # 特别程序 (clock stopped) and 延期 (once)
     **{(s, "special_procedure_start"): _rule(S.SPECIAL_PROCEDURE, STEP_HANDLER, DEPARTMENT_SYSTEM)
        for s in _REVIEWING},

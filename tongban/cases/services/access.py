@@ -72,3 +72,24 @@ def case_applicant_reveal(*, user: Any, case_id: int, reason: str) -> RevealedAp
     audit_record(action="cases.applicant.reveal", actor=actor.audit_actor, target=case_target(case),
                  detail={"reason": reason[:300]})
     return RevealedApplicant(name=case.applicant_name, id_number=case.applicant_id_number)
+
+
+def _record_file_ids(case: Any) -> set[int]:
+    ids = {int(i) for ids in case.events.exclude(attachments=[]).values_list("attachments", flat=True) for i in ids or ()}
+    ids |= {int(i) for ids in case.steps.exclude(attachments=[]).values_list("attachments", flat=True) for i in ids or ()}
+    ids |= {int(d["file_id"]) for d in case.decision_documents or () if d.get("file_id")}
+    return ids
+
+
+@atomic_service
+def case_record_file_read(*, user: Any, case_id: int, file_id: int) -> tuple[StoredFileInfo, bytes]:
+    """A file attached to the case's record — an opinion's or a step's attachment, a decision document — for
+    staff in scope (audited). Any other file answers 404."""
+    action = "cases.record_file.read"
+    actor = staff_actor(user=user, action=action)
+    case = case_for_actor(actor=actor, case_id=case_id, action=action, lock=False)
+    if int(file_id) not in _record_file_ids(case):
+        raise NotFound(_("没有找到这个附件。"), code="file_not_found")
+    info, data = file_read(file_id=int(file_id))
+    audit_record(action=action, actor=actor.audit_actor, target=case_target(case), detail={"file_id": int(file_id)})
+    return info, data

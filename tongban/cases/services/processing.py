@@ -440,8 +440,8 @@ def _step_complete(*, actor: CaseActor, case_id: int, outcome: str, opinion: str
     if step is None:
         raise Conflict(_("当前没有由您办理的环节（会签环节请使用“会签”）。"), code="no_open_step")
     last = len(case.steps_snapshot) - 1
-    if step.position == last:
-        raise Conflict(_("这是最后一个环节，请作出决定。"), code="final_step")
+    if step.position == last and outcome == StepOutcome.PASS:
+        raise Conflict(_("这是最后一个环节，请作出决定（或退回上一环节）。"), code="final_step")
     if outcome == StepOutcome.RETURN and step.position == 0:
         raise Conflict(_("第一个环节不能退回。"), code="first_step")
     _close(step, actor=actor, outcome=outcome, opinion=opinion, attachments=attachments, now=now)
@@ -895,6 +895,15 @@ def case_external_decide(*, system: DepartmentSystemActor, case_id: int, outcome
 def case_external_complete(*, system: DepartmentSystemActor, case_id: int, opinion: str = "") -> None:
     """办结 reported by the department's business system."""
     _complete(actor=department_system_actor(system), case_id=case_id, opinion=opinion)
+
+
+@atomic_service
+def case_external_deliver(*, system: DepartmentSystemActor, case_id: int, opinion: str = "",
+                          tracking_number: str = "") -> None:
+    """送达 reported by the department's business system (window pickup, courier with its tracking number,
+    electronic)."""
+    _deliver(actor=department_system_actor(system), case_id=case_id, opinion=opinion,
+             tracking_number=tracking_number)
 
 
 @atomic_service
