@@ -3,6 +3,7 @@ from django.urls import path
 
 from tongban.web.views import account, account_profile, account_security, login_methods, portal, staff_roles, workbench
 from tongban.web.views import calendar as calendar_views
+from tongban.web.views import cases_workbench as cases_wb
 
 app_name = "web"
 urlpatterns = [
@@ -72,4 +73,16 @@ urlpatterns = [
     path("workbench/staff/", staff_roles.staff_list, name="wb_staff"),
     path("workbench/staff/<int:staff_id>/", staff_roles.staff_detail, name="wb_staff_detail"),
     path("workbench/calendar/", calendar_views.calendar, name="wb_calendar"),
+    path("workbench/cases/", cases_wb.case_home, name="wb_cases"),
+    path("workbench/cases/queue/<slug:queue>/", cases_wb.case_queue, name="wb_case_queue"),
+    path("workbench/cases/search/", cases_wb.case_search, name="wb_case_search"),
+    path("workbench/cases/batch-accept/", cases_wb.case_batch_accept, name="wb_case_batch_accept"),
+    path("workbench/cases/config/", cases_wb.config_list, name="wb_case_configs"),
+    path("workbench/cases/config/<int:implementation_id>/", cases_wb.config_edit, name="wb_case_config"),
+    path("workbench/cases/<int:case_id>/", cases_wb.case_detail, name="wb_case"),
+    path("workbench/cases/<int:case_id>/applicant/", cases_wb.case_reveal, name="wb_case_reveal"),
+    path("workbench/cases/<int:case_id>/materials/<int:material_id>/", cases_wb.case_material,
+         name="wb_case_material"),
+    path("workbench/cases/<int:case_id>/files/<int:file_id>/", cases_wb.case_record_file, name="wb_case_file"),
+    path("workbench/cases/<int:case_id>/<slug:action>/", cases_wb.case_action, name="wb_case_action"),
 ]

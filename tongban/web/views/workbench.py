@@ -136,6 +136,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     if staff.is_platform_catalog_admin:
         return redirect("web:wb_items")
     if not staff.is_department_catalog_admin:
+        if staff.roles & {"window_clerk", "reviewer", "approver"}:
+            return redirect("web:wb_cases")
         if staff.is_realname_reviewer:
             return redirect("realname:review_queue")
         if staff.can_manage_roles:
