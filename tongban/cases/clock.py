@@ -1,4 +1,4 @@
-"""Time limits of a case (办件时限), in working days of :mod:`tongban.core.calendar` (ADR 0012).
+"""Time limits of a case (办件时限), in working days of :mod:`tongban.core.calendar` (ADR 0015).
 
 * Acceptance (受理) is due ``ACCEPTANCE_WORKING_DAYS[mode]`` working days after submission (or after the
   resubmission that answers a supplement request made before acceptance).
