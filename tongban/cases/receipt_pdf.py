@@ -1,4 +1,4 @@
-"""The receipt (回执) as a PDF: what the applicant gets at submission, printable and keepable (ADR 15)."""
+"""The receipt (回执) as a PDF: what the applicant gets at submission, printable and keepable (ADR 16)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from tongban.web.applicant_urls import urlpatterns as applicant_urlpatterns
 from tongban.web.views import account, account_profile, account_security, login_methods, portal, staff_roles, workbench
 from tongban.web.views import calendar as calendar_views
 from tongban.web.views import cases_workbench as cases_wb
@@ -85,4 +86,5 @@ urlpatterns = [
          name="wb_case_material"),
     path("workbench/cases/<int:case_id>/files/<int:file_id>/", cases_wb.case_record_file, name="wb_case_file"),
     path("workbench/cases/<int:case_id>/<slug:action>/", cases_wb.case_action, name="wb_case_action"),
+    *applicant_urlpatterns,
 ]

@@ -27,6 +27,7 @@ from tongban.web.site import (
     current_site,
     remember,
 )
+from tongban.web.views.apply import bundle_online, online_implementation_codes
 
 PAGE_SIZE = 20
 LEVEL_FILTERS = [(ExerciseLevel.PROVINCE, gettext_lazy("省级")), (ExerciseLevel.PREFECTURE, gettext_lazy("市（州）级")),
@@ -130,7 +131,7 @@ def item_guide(request: HttpRequest, basic_code: str) -> HttpResponse:
     local = list(catalog.implementation_list_for_item(item=item, site_region_codes=site.region_codes))
     return render(request, "web/item_guide.html", {
         "item": item, "v": item.current_version, "facts": item_facts(item.current_version),
-        "implementations": local,
+        "implementations": local, "online_codes": online_implementation_codes(local),
         "elsewhere": not local and catalog.implementation_list_for_item(item=item).exists(),
     })
 
@@ -142,6 +143,7 @@ def implementation_guide(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/item_guide.html", {
         "item": impl.item, "v": impl.item.current_version, "facts": item_facts(impl.item.current_version),
         "impl": impl, "local": impl.current_version, "implementations": [impl],
+        "online_codes": online_implementation_codes([impl]),
     })
 
 
@@ -161,7 +163,8 @@ def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
     # 一套材料: the members' required materials, each named once.
     materials = list(dict.fromkeys(
         m.name for member in members for m in member.item.current_version.materials.all() if m.required))
-    return render(request, "web/bundle.html", {"bundle": bundle, "members": members, "materials": materials})
+    return render(request, "web/bundle.html", {"bundle": bundle, "members": members, "materials": materials,
+                                               "online": bundle_online(bundle.code)})
 
 
 def halls(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,159 @@
+"""PDF documents with Chinese text (回执, and later 证照 and 文书): fpdf2 with an embedded, subset Noto Sans CJK font.
+
+One small builder on top of fpdf2 (ADR 16): A4 portrait, a title, label–value rows that wrap, paragraphs and
+tables, page numbers, document metadata. The font is the OpenType collection of Debian's ``fonts-noto-cjk``
+(CFF outlines, which fpdf2 embeds and subsets; ReportLab cannot), its Simplified Chinese face. Names with
+characters outside the BMP (𠮷) and middle dots (阿依古丽·买买提) render as they are.
+
+The output is a plain PDF 1.7 file that pyHanko can sign (PAdES) by an incremental update later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from tongban.core.errors import DomainError
+
+# The Simplified Chinese face of the Noto Sans CJK collection (index 2: JP, KR, SC, TC, HK).
+FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc", 2),
+)
+BOLD_CANDIDATES: tuple[tuple[str, int], ...] = tuple(
+    (path.replace("-Regular", "-Bold"), index) for path, index in FONT_CANDIDATES)
+FAMILY = "tongban-cjk"
+LABEL_WIDTH = 42.0  # mm
+LINE = 7.0  # mm
+
+
+class PdfUnavailable(DomainError):
+    """The server cannot make PDFs (no CJK font installed)."""
+
+    code = "pdf_unavailable"
+    http_status = 503
+
+
+@lru_cache(maxsize=1)
+def _font(candidates: tuple[tuple[str, int], ...]) -> tuple[str, int] | None:
+    for path, index in candidates:
+        if Path(path).is_file():
+            return path, index
+    return None
+
+
+def pdf_available() -> bool:
+    return _font(FONT_CANDIDATES) is not None
+
+
+class Document:
+    """A simple A4 document. ``Document(title=…)`` → ``heading`` / ``rows`` / ``paragraph`` / ``table`` →
+    ``output()`` (bytes)."""
+
+    def __init__(self, *, title: str, subject: str = "", author: str = "通办政务服务平台",
+                 created_at: datetime | None = None, footer: str = "") -> None:
+        regular = _font(FONT_CANDIDATES)
+        if regular is None:
+            raise PdfUnavailable("服务器未安装中文字体（fonts-noto-cjk），暂不能生成 PDF，请稍后再试。")
+        bold = _font(BOLD_CANDIDATES)
+        self._footer = footer
+        pdf = _Pdf(footer=footer)
+        pdf.add_font(FAMILY, style="", fname=regular[0], collection_font_number=regular[1])
+        pdf.add_font(FAMILY, style="B", fname=(bold or regular)[0], collection_font_number=(bold or regular)[1])
+        pdf.set_title(title)
+        pdf.set_subject(subject or title)
+        pdf.set_author(author)
+        pdf.set_creator("Tongban")
+        pdf.set_lang("zh-CN")
+        if created_at is not None:
+            pdf.set_creation_date(created_at)
+        pdf.set_margins(18, 18, 18)
+        pdf.set_auto_page_break(auto=True, margin=20)
+        pdf.add_page()
+        self._pdf = pdf
+
+    @property
+    def width(self) -> float:
+        return float(self._pdf.epw)
+
+    def heading(self, text: str, *, size: float = 18) -> None:
+        pdf = self._pdf
+        pdf.set_font(FAMILY, "B", size)
+        pdf.multi_cell(0, size * 0.55, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(3)
+
+    def subheading(self, text: str) -> None:
+        pdf = self._pdf
+        pdf.ln(2)
+        pdf.set_font(FAMILY, "B", 12)
+        pdf.multi_cell(0, LINE, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_draw_color(160, 160, 160)
+        pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + self.width, pdf.get_y())
+        pdf.ln(1.5)
+
+    def rows(self, rows: Sequence[tuple[str, str]]) -> None:
+        """Label–value pairs, the value wrapping under itself."""
+        pdf = self._pdf
+        for label, value in rows:
+            y = pdf.get_y()
+            pdf.set_font(FAMILY, "", 10.5)
+            pdf.set_text_color(90, 90, 90)
+            pdf.multi_cell(LABEL_WIDTH, LINE, label, new_x=XPos.RIGHT, new_y=YPos.TOP)
+            pdf.set_text_color(0, 0, 0)
+            pdf.set_font(FAMILY, "", 11)
+            pdf.set_xy(pdf.l_margin + LABEL_WIDTH, y)
+            pdf.multi_cell(self.width - LABEL_WIDTH, LINE, value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def paragraph(self, text: str, *, size: float = 10.5, muted: bool = False) -> None:
+        pdf = self._pdf
+        pdf.set_font(FAMILY, "", size)
+        if muted:
+            pdf.set_text_color(90, 90, 90)
+        pdf.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(1)
+
+    def table(self, header: Sequence[str], body: Sequence[Sequence[str]], *, widths: Sequence[float]) -> None:
+        """A table with a header row; ``widths`` are fractions of the text width."""
+        pdf = self._pdf
+        pdf.set_font(FAMILY, "", 10)
+        with pdf.table(col_widths=tuple(widths), text_align="LEFT", line_height=6,
+                       headings_style=_heading_style()) as table:
+            row = table.row()
+            for cell in header:
+                row.cell(cell)
+            for values in body:
+                row = table.row()
+                for cell in values:
+                    row.cell(cell or "—")
+        pdf.ln(2)
+
+    def output(self) -> bytes:
+        return bytes(self._pdf.output())
+
+
+def _heading_style() -> object:
+    from fpdf.fonts import FontFace
+
+    return FontFace(family=FAMILY, emphasis="BOLD", fill_color=(235, 240, 245))
+
+
+class _Pdf(FPDF):
+    def __init__(self, *, footer: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._footer_text = footer
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font(FAMILY, "", 8.5)
+        self.set_text_color(120, 120, 120)
+        text = f"{self._footer_text}    第 {self.page_no()} 页 / 共 {{nb}} 页" if self._footer_text else \
+            f"第 {self.page_no()} 页 / 共 {{nb}} 页"
+        self.cell(0, 6, text, align="C")
+        self.set_text_color(0, 0, 0)
