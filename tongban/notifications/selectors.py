@@ -21,11 +21,11 @@ def simulated_sms_recent(*, limit: int = 20) -> QuerySet[SimulatedSms]:
 
 def notice_list_for_user(*, user: Any, unread_only: bool = False) -> QuerySet[Notice]:
     """The account's own in-site messages, newest first (a queryset for the paginator)."""
-    qs = Notice.objects.filter(user_id=getattr(user, "pk", None))
+    qs = Notice.objects.filter(user_id=getattr(user, "pk", 0) or 0)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-pk")
 
 
 def notice_unread_count(*, user: Any) -> int:
-    return Notice.objects.filter(user_id=getattr(user, "pk", None), read_at__isnull=True).count()
+    return Notice.objects.filter(user_id=getattr(user, "pk", 0) or 0, read_at__isnull=True).count()

@@ -76,7 +76,7 @@ def notice_create(*, user_id: int, title: str, body: str, link: str = "", key: s
 def notice_mark_read(*, user: Any, notice_id: int | None = None) -> int:
     """Mark one of the account's own notices read (or all of them when ``notice_id`` is None); returns how many
     changed. Another account's notice answers 404."""
-    mine = Notice.objects.filter(user_id=getattr(user, "pk", None))
+    mine = Notice.objects.filter(user_id=getattr(user, "pk", 0) or 0)
     if notice_id is not None:
         if not mine.filter(pk=notice_id).exists():
             raise NotFound(_("没有找到这条消息。"))
