@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from tongban.api import cases_callbacks
 from tongban.api import identity as identity_api
 from tongban.api import organizations as organizations_api
 from tongban.api import schemas as s
@@ -24,6 +25,7 @@ api = NinjaAPI(
     "统一身份认证：自然人注册、登录（密码、短信验证码）、实名核验、法人注册与登录（密码、数字证书）、经办人授权，"
     "以及应用内单点登录授权（为已登记的接入系统签发 OpenID Connect 授权码）。"
     "登录后以会话令牌调用：Authorization: Bearer <token>（见 docs/api/identity.md）。"
+    "部门业务系统以客户端凭证方式获取访问令牌，回传本部门办件的受理、环节、决定、办结和送达（见 docs/api/case-callbacks.md）。"
     "错误响应统一为 {\"error\": {\"code\", \"message\", \"issues\"}}：code 为稳定的类别"
     "（validation_failed、authentication_failed、not_authenticated、not_permitted、not_found、conflict、"
     "too_many_requests、captcha_required、step_up_required、consent_required 等），issues 列出具体原因和字段。",
@@ -224,3 +226,4 @@ api.add_router("/", catalog_router)
 api.add_router("/", search_router)
 api.add_router("/identity", identity_api.router)
 api.add_router("/organizations", organizations_api.router)
+api.add_router("/cases/callbacks", cases_callbacks.router)

@@ -75,11 +75,12 @@ from tongban.directory.selectors import StaffContext
 from tongban.organizations.interface import AgentScope
 
 __all__ = [
-    "BATCH_ACCEPT_MAX", "BATCH_ACCEPT_MODES", "QUEUES", "BatchAcceptRow", "CaseQueue", "ProcessingConfigSummary",
-    "Rows", "attachment_reusable_list", "bundle_progress", "case_batch_accept_check_for_staff", "case_clock",
-    "case_detail_for_applicant", "case_id_by_number", "case_list_for_organization", "case_list_for_person",
-    "case_progress_lookup", "case_queue_counts_for_staff", "case_queue_for_staff", "case_receipt_for_applicant",
-    "case_search_for_staff", "draft_list_for_applicant", "processing_config_summaries", "reusable_file_ids",
+    "BATCH_ACCEPT_MAX", "BATCH_ACCEPT_MODES", "QUEUES", "BatchAcceptRow", "CaseBrief", "CaseQueue",
+    "ProcessingConfigSummary", "Rows", "attachment_reusable_list", "bundle_progress",
+    "case_batch_accept_check_for_staff", "case_brief_for_department", "case_clock", "case_detail_for_applicant",
+    "case_id_by_number", "case_list_for_organization", "case_list_for_person", "case_progress_lookup",
+    "case_queue_counts_for_staff", "case_queue_for_staff", "case_receipt_for_applicant", "case_search_for_staff",
+    "draft_list_for_applicant", "processing_config_summaries", "reusable_file_ids",
 ]
 
 T = TypeVar("T")
@@ -579,6 +580,27 @@ def case_id_by_number(*, case_number: str) -> int | None:
     if not number or len(number) > 64:
         return None
     return Case.objects.filter(case_number=number).values_list("pk", flat=True).first()
+
+
+@dataclass(frozen=True)
+class CaseBrief:
+    """Where a case stands, for the department system that reported on it (callback answers)."""
+
+    case_number: str
+    status: str
+    status_label: str
+    clock_due: date | None
+
+
+def case_brief_for_department(*, case_id: int, department_id: int) -> CaseBrief | None:
+    """The case's number and status if it belongs to ``department_id``, else None."""
+    case = (Case.objects.filter(pk=case_id, department_id=department_id)
+            .only("case_number", "status", "acceptance_mode", "clock_due").first())
+    if case is None:
+        return None
+    return CaseBrief(case_number=case.case_number, status=case.status,
+                     status_label=status_label(case.status, acceptance_mode=case.acceptance_mode),
+                     clock_due=case.clock_due)
 
 
 @dataclass(frozen=True)

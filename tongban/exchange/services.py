@@ -9,32 +9,34 @@ secret), retried with back-off and jitter (:func:`tongban.core.outbox.retry_dela
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
 from tongban.core.audit import Target, atomic_service, audit_record, concealed_denial, denial
 from tongban.core.crypto import decrypt_text, encrypt_text
-from tongban.core.errors import Conflict, IssueList, ValidationFailed
+from tongban.core.errors import Conflict, DomainError, IssueList, ValidationFailed
 from tongban.core.outbox import OutboxEventData, outbox_event_get, retry_delay, topic_matches, valid_topic_pattern
 from tongban.directory.selectors import StaffContext, department_get, staff_audit_actor
-from tongban.exchange.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from tongban.exchange.models import CallbackReceipt, DeliveryStatus, WebhookDelivery, WebhookSubscription
 from tongban.exchange.permissions import may_manage_webhooks, webhook_scope
 from tongban.exchange.senders import EXCERPT_BYTES, Sender, WebhookRequest, WebhookResponse, http_sender
 
 __all__ = [
-    "SECRET_CONTEXT", "RegisteredSubscription", "SendReport", "webhook_body", "webhook_deliveries_create",
+    "SECRET_CONTEXT", "CallbackAnswer", "RegisteredSubscription", "SendReport", "callback_handle_once",
+    "webhook_body", "webhook_deliveries_create",
     "webhook_delivery_open", "webhook_delivery_replay", "webhook_delivery_send_due", "webhook_headers",
     "webhook_secret_generate", "webhook_subscription_open", "webhook_subscription_register",
     "webhook_subscription_rotate_secret", "webhook_subscription_set_active",
@@ -369,3 +371,63 @@ def webhook_delivery_send_due(*, sender: Sender | None = None, now: datetime | N
         if len(claimed) < limit:
             break
     return report
+
+
+# ------------------------------------------------------------------ callbacks of department systems (部门系统回传)
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """What a callback was answered: ``replayed`` when the event had been carried out before."""
+
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+def _callback_digest(*, action: str, subject: str, request: Any) -> str:
+    text = json.dumps({"action": action, "subject": subject, "request": request}, ensure_ascii=False,
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def callback_handle_once(
+    *, client_id: str, department_id: int, event_id: str, action: str, subject: str, request: Any,
+    handle: Callable[[], dict[str, Any]], status_code: int = 200,
+) -> CallbackAnswer:
+    """Carry out a department system's event once per ``(client_id, event_id)``.
+
+    ``handle`` does the work (e.g. calls a case service) and returns the answer's body. The receipt and the work
+    commit together; the same event again gets the stored answer (``replayed``), also when it races the first
+    (the unique receipt serialises them). The same id with another request (action, subject or payload) is a
+    409. A refusal (:class:`DomainError` from ``handle``) leaves no receipt — the work rolled back, its audit
+    record kept — and is raised to the caller.
+    """
+    digest = _callback_digest(action=action, subject=subject, request=request)
+    refused: DomainError | None = None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                receipt = CallbackReceipt.objects.create(
+                    client_id=client_id, event_id=event_id, department_id=department_id, action=action,
+                    subject=subject[:100], request_digest=digest)
+        except IntegrityError:
+            receipt = CallbackReceipt.objects.select_for_update().get(client_id=client_id, event_id=event_id)
+            if receipt.request_digest != digest:
+                raise Conflict(_("事件标识“%(e)s”已用于另一个请求，请为每个事件使用新的标识。") % {"e": event_id},
+                               code="event_id_reused") from None
+            return CallbackAnswer(status_code=receipt.status_code or 200, body=dict(receipt.response),
+                                  replayed=True)
+        try:
+            body = handle()
+        except DomainError as error:
+            receipt.delete()
+            refused = error
+        else:
+            receipt.status_code = status_code
+            receipt.response = body
+            receipt.completed_at = timezone.now()
+            receipt.save(update_fields=["status_code", "response", "completed_at"])
+    if refused is not None:
+        raise refused
+    return CallbackAnswer(status_code=status_code, body=body, replayed=False)

@@ -166,3 +166,29 @@ def organization_claim(acting: OrgActingContext) -> dict[str, Any]:
     return {"credit_code": acting.credit_code, "name": acting.org_name, "role": acting.role,
             "scopes": sorted(acting.scopes),
             "valid_until": int(acting.valid_until.timestamp()) if acting.valid_until else None}
+
+
+@dataclass(frozen=True)
+class ServiceClient:
+    """A department system (接入系统, 部门系统间调用) calling with an access token of the client-credentials grant."""
+
+    client_id: str
+    name: str
+    department_id: int | None
+    scopes: frozenset[str]
+
+
+def service_client_for_request(request: Any) -> ServiceClient | None:
+    """The client behind ``Authorization: Bearer <access token>``, when django-oauth-toolkit's core and the
+    request validator accept the token (issued here, not expired, not revoked) and it was issued by the
+    client-credentials grant — no person behind it — to a client registered for it; otherwise ``None``."""
+    from oauth2_provider.oauth2_backends import get_oauthlib_core
+
+    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+    token = getattr(oauth_request, "access_token", None) if valid else None
+    client = getattr(token, "application", None)
+    if token is None or client is None or token.user_id is not None \
+            or client.authorization_grant_type != Client.GRANT_CLIENT_CREDENTIALS:
+        return None
+    return ServiceClient(client_id=client.client_id, name=client.name or client.client_id,
+                         department_id=client.department_id, scopes=frozenset((token.scope or "").split()))

@@ -15,6 +15,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 
 from tongban.core.audit import Actor, AuditOutcome, Target, actor_from_user, atomic_service, audit_record, denial
 from tongban.core.errors import ValidationFailed
+from tongban.directory import selectors as directory
 from tongban.identity import selectors as identity
 from tongban.identity.interface import AMR_SESSION_KEY
 from tongban.oidc.conf import SCOPES
@@ -51,10 +52,11 @@ class RegisteredClient:
 def client_register(
     *, actor_user: Any, may_register: bool, name: str, department_name: str, kind: str, redirect_uris: str,
     post_logout_redirect_uris: str, allowed_scopes: Iterable[str], sensitive_scopes_approved: bool,
-    backchannel_logout_uri: str = "", sector_identifier: str = "",
+    backchannel_logout_uri: str = "", sector_identifier: str = "", department_id: int | None = None,
 ) -> RegisteredClient:
     """Register a relying party (接入系统). ``kind`` is ``web`` (authorization code) or ``service`` (client
-    credentials for a department system). ``may_register`` is the caller's platform-role check."""
+    credentials for a department system). ``may_register`` is the caller's platform-role check. ``department_id``
+    links a service client to the department it acts for (department systems' callbacks about cases)."""
     actor = actor_from_user(actor_user)
     if not may_register:
         raise denial(action="oidc.client.register", actor=actor, target=None,
@@ -65,10 +67,19 @@ def client_register(
         raise ValidationFailed(_("接入系统信息不完整或授权范围无效。"), code="client_invalid")
     if kind == "web" and not redirect_uris.split():
         raise ValidationFailed(_("网页接入系统至少需要一个回调地址。"), code="client_redirect_missing")
+    department = None
+    if department_id is not None:
+        if kind != "service":
+            raise ValidationFailed(_("只有部门系统间调用（客户端凭证）的接入系统可以关联部门。"),
+                                   code="client_department_web")
+        department = directory.department_get(department_id=department_id)
+        if department is None:
+            raise ValidationFailed(_("关联的部门不存在。"), code="client_department_unknown")
     grant = Client.GRANT_AUTHORIZATION_CODE if kind == "web" else Client.GRANT_CLIENT_CREDENTIALS
     secret = Client._meta.get_field("client_secret").get_default()
     client = Client(
-        name=name.strip(), department_name=department_name.strip(), redirect_uris=" ".join(redirect_uris.split()),
+        name=name.strip(), department_name=department_name.strip() or (department.name if department else ""),
+        department_id=department.pk if department else None, redirect_uris=" ".join(redirect_uris.split()),
         post_logout_redirect_uris=" ".join(post_logout_redirect_uris.split()),
         client_type=Client.CLIENT_CONFIDENTIAL, authorization_grant_type=grant, client_secret=secret,
         algorithm=Client.RS256_ALGORITHM, allowed_scopes=" ".join(scopes),
@@ -79,7 +90,8 @@ def client_register(
     client.full_clean(exclude=["client_secret"])
     client.save()
     audit_record(action="oidc.client.register", actor=actor, target=client_target(client),
-                 detail={"scopes": scopes, "grant": grant, "sensitive_scopes_approved": client.sensitive_scopes_approved})
+                 detail={"scopes": scopes, "grant": grant, "sensitive_scopes_approved": client.sensitive_scopes_approved,
+                         "department_id": client.department_id})
     return RegisteredClient(client_id=client.client_id, client_secret=secret, name=client.name)
 
 

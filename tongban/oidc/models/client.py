@@ -28,6 +28,10 @@ class Client(AbstractApplication):  # 接入系统（OIDC 客户端）
         help_text=_("同一分区的系统看到相同的用户标识（sub）；留空则按回调地址的主机名划分"))
     backchannel_logout_uri = models.URLField(_("后台注销地址"), blank=True)
     department_name = models.CharField(_("所属部门"), max_length=200, blank=True)
+    department = models.ForeignKey(
+        "directory.Department", verbose_name=_("对应部门"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("部门系统间调用（客户端凭证）：该系统代表的部门，只能回传本部门办件的办理情况"))
 
     class Meta(AbstractApplication.Meta):
         verbose_name = _("接入系统")

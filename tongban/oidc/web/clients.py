@@ -61,7 +61,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
                 post_logout_redirect_uris=data["post_logout_redirect_uris"], allowed_scopes=data["allowed_scopes"],
                 sensitive_scopes_approved=data["sensitive_scopes_approved"],
                 backchannel_logout_uri=data["backchannel_logout_uri"],
-                sector_identifier=data["sector_identifier"])
+                sector_identifier=data["sector_identifier"], department_id=data.get("department"))
         except DomainError as error:
             form.add_error(None, error.message)
         except ValidationError as error:  # model validation (redirect URIs) reports per field

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tongban.directory import selectors as directory
 from tongban.oidc.conf import SCOPES
 
 
@@ -11,6 +14,9 @@ class ClientForm(forms.Form):
 
     name = forms.CharField(label=_("系统名称"), max_length=255)
     department_name = forms.CharField(label=_("所属部门"), max_length=200, required=False)
+    department = forms.TypedChoiceField(
+        label=_("对应部门（部门系统间调用）"), required=False, coerce=int, empty_value=None,
+        help_text=_("部门业务系统回传办件受理、环节、决定和送达时代表的部门；只能回传本部门的办件"))
     kind = forms.ChoiceField(label=_("接入方式"), choices=[
         ("web", _("网页或移动应用：统一身份认证登录（授权码 + PKCE）")),
         ("service", _("部门系统间调用：客户端凭证")),
@@ -27,3 +33,16 @@ class ClientForm(forms.Form):
         widget=forms.CheckboxSelectMultiple, initial=["openid", "profile"])
     sensitive_scopes_approved = forms.BooleanField(
         label=_("已审核通过，可获取手机号、身份证号"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("（不关联）"))] + [
+            (d.pk, f"{d.name}（{d.region.name}）") for d in directory.department_list().order_by("region__code", "name")]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("department") is not None and data.get("kind") != "service":
+            self.add_error("department", _("只有部门系统间调用（客户端凭证）的接入系统可以关联部门。"))
+        return data
