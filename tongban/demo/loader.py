@@ -20,6 +20,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from tongban.cases import services as case_services
+from tongban.cases.interface import AcceptanceMode, StepSpec
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog import services as catalog_services
 from tongban.catalog.forms import definition_normalize
@@ -54,16 +56,29 @@ DEMO_SITES = {"2": PROVINCE, "3": KUNMING, "4": COUNTY}
 CATEGORY_FALLBACK = {"yaojian": "scjg"}
 NATURES = {"法定机关": "statutory", "授权组织": "authorised", "受委托组织": "entrusted", "企业": "enterprise"}
 
+CASE_ROLES = [StaffRole.WINDOW_CLERK, StaffRole.REVIEWER, StaffRole.APPROVER]
 # Demo staff accounts (listed in README.md). Passwords and TOTP secrets are public: demo only.
 DEMO_STAFF = [
     ("demo_platform", "Demo@Tongban2026", "张平台（演示）", PROVINCE, "zwfw",
      [StaffRole.PLATFORM_CATALOG_ADMIN, StaffRole.PLATFORM_ADMIN]),
     ("demo_km_scjg", "Demo@Tongban2026", "李市监（演示）", KUNMING, "scjg", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
-    ("demo_sl_gongan", "Demo@Tongban2026", "王公安（演示）", COUNTY, "gongan", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
+    ("demo_sl_gongan", "Demo@Tongban2026", "王公安（演示）", COUNTY, "gongan",
+     [StaffRole.DEPARTMENT_CATALOG_ADMIN, StaffRole.DEPARTMENT_ADMIN]),
     ("demo_reviewer", "Demo@Tongban2026", "赵审核（演示）", PROVINCE, "zwfw", [StaffRole.REALNAME_REVIEWER]),
     ("demo_sl_reviewer", "Demo@Tongban2026", "钱审核（演示）", COUNTY, "zwfw", [StaffRole.REALNAME_REVIEWER]),
     ("demo_km_admin", "Demo@Tongban2026", "周部门（演示）", KUNMING, "scjg", [StaffRole.DEPARTMENT_ADMIN]),
     ("demo_security", "Demo@Tongban2026", "孙安全（演示）", PROVINCE, "zwfw", [StaffRole.SECURITY_ADMIN]),
+    # 办件办理 (case handling): the chain 承办 → 审核 → 审批 at 石林县公安局 and 昆明市市场监督管理局, and one account
+    # holding all three roles in each other 石林县 department of the 出生一件事 bundle.
+    ("demo_sl_clerk", "Demo@Tongban2026", "吴窗口（演示）", COUNTY, "gongan", [StaffRole.WINDOW_CLERK]),
+    ("demo_sl_examiner", "Demo@Tongban2026", "郑审核（演示）", COUNTY, "gongan", [StaffRole.REVIEWER]),
+    ("demo_sl_approver", "Demo@Tongban2026", "冯审批（演示）", COUNTY, "gongan", [StaffRole.APPROVER]),
+    ("demo_km_clerk", "Demo@Tongban2026", "陈窗口（演示）", KUNMING, "scjg", [StaffRole.WINDOW_CLERK]),
+    ("demo_km_examiner", "Demo@Tongban2026", "褚审核（演示）", KUNMING, "scjg", [StaffRole.REVIEWER]),
+    ("demo_km_approver", "Demo@Tongban2026", "卫审批（演示）", KUNMING, "scjg", [StaffRole.APPROVER]),
+    ("demo_sl_weijian", "Demo@Tongban2026", "蒋卫健（演示）", COUNTY, "weijian", CASE_ROLES),
+    ("demo_sl_yibao", "Demo@Tongban2026", "沈医保（演示）", COUNTY, "yibao", CASE_ROLES),
+    ("demo_sl_renshe", "Demo@Tongban2026", "韩人社（演示）", COUNTY, "renshe", CASE_ROLES),
 ]
 DEMO_TOTP_SECRETS = {
     "demo_platform": "DEMOPLATFORMTOTPSECRETONLYFORDEM",
@@ -73,6 +88,15 @@ DEMO_TOTP_SECRETS = {
     "demo_sl_reviewer": "DEMOSHILINREVIEWERTOTPSECRETONLY",
     "demo_km_admin": "DEMOKUNMINGADMINTOTPSECRETONLYFO",
     "demo_security": "DEMOSECURITYADMINTOTPSECRETONLYA",
+    "demo_sl_clerk": "DEMOSHILINCLERKTOTPSECRETONLYABC",
+    "demo_sl_examiner": "DEMOSHILINEXAMINERTOTPSECRETONLY",
+    "demo_sl_approver": "DEMOSHILINAPPROVERTOTPSECRETONLY",
+    "demo_km_clerk": "DEMOKUNMINGCLERKTOTPSECRETONLYAB",
+    "demo_km_examiner": "DEMOKUNMINGEXAMINERTOTPSECRETONL",
+    "demo_km_approver": "DEMOKUNMINGAPPROVERTOTPSECRETONL",
+    "demo_sl_weijian": "DEMOSHILINWEIJIANTOTPSECRETONLYA",
+    "demo_sl_yibao": "DEMOSHILINYIBAOTOTPSECRETONLYABC",
+    "demo_sl_renshe": "DEMOSHILINRENSHETOTPSECRETONLYAB",
 }
 DEMO_PASSWORD = "Demo@Tongban2026"  # noqa: S105 - published demo password
 # Demo citizens (fictitious people; ID numbers are well-formed but invented): phone, name, ID number, level.
@@ -90,7 +114,7 @@ def data_files() -> list[Path]:
     return [path for path in files if path.exists()]
 
 
-LOADER_VERSION = b"6"  # bump when the loader itself changes what it writes
+LOADER_VERSION = b"7"  # bump when the loader itself changes what it writes
 
 
 def fingerprint() -> str:
@@ -123,6 +147,7 @@ def load(*, force: bool = False, echo: Callable[[str], None] = log.info) -> bool
             _load_bundles(print_)
         _load_synonyms(print_)
         _load_staff(print_)
+        _load_processing_configs(print_)
         _load_people(print_)
         _load_calendar(print_)
         demo_dataset_mark(DATASET, current)
@@ -274,6 +299,46 @@ def _load_implementation_forms(echo: Callable[[str], None]) -> None:
         catalog_services.implementation_publish(actor=SYSTEM, implementation=impl, change_note="演示数据：本地申请表单")
         count += 1
     echo(f"申请表单：{len(_item_forms())} 个事项默认表单；本地表单更新 {count} 个")
+
+
+def _demo_chain(promised_working_days: int) -> list[StepSpec]:
+    """承办 (window clerk) → 审核 (reviewer) → 审批 (approver) within the promised limit."""
+    if promised_working_days >= 3:
+        return [StepSpec(name="承办", kind="handle", role=StaffRole.WINDOW_CLERK, budget_days=1),
+                StepSpec(name="审核", kind="review", role=StaffRole.REVIEWER, budget_days=promised_working_days - 2),
+                StepSpec(name="审批", kind="approve", role=StaffRole.APPROVER, budget_days=1)]
+    return [StepSpec(name="审核", kind="review", role=StaffRole.REVIEWER, budget_days=min(promised_working_days, 1)),
+            StepSpec(name="审批", kind="approve", role=StaffRole.APPROVER,
+                     budget_days=max(promised_working_days - 1, 0))]
+
+
+def _load_processing_configs(echo: Callable[[str], None]) -> None:
+    """Processing configurations (办理流程配置) of the demo implementations of every item with a seeded form and of
+    the 一件事 members: 即办件 decided at once, 全程网办 items accepted within 2 working days, others pre-reviewed;
+    a chain 承办 → 审核 → 审批 within the promised limit. Configurations saved earlier (by the loader or by a
+    department administrator) are kept."""
+    codes = set(_item_forms())
+    for bundle in _yaml(BUNDLES) or []:
+        found = catalog_selectors.bundle_get(code=bundle["code"])
+        if found is not None:
+            codes |= {member.item.basic_code for member in found.members.all()}
+    count = 0
+    for code in sorted(codes):
+        for impl in catalog_selectors.implementation_list(item_code=code):
+            config = case_services.processing_config_for(implementation_id=impl.pk)
+            if config is None or not config.is_default:
+                continue
+            if config.acceptance_mode == AcceptanceMode.INSTANT:
+                mode, steps = AcceptanceMode.INSTANT, []
+            else:
+                online = impl.item.current_version is not None and impl.item.current_version.online_depth == 4
+                mode = AcceptanceMode.ONLINE if online else AcceptanceMode.PRE_REVIEW
+                steps = _demo_chain(config.promised_limit_working_days)
+            case_services.processing_config_update(
+                user=SYSTEM, implementation_id=impl.pk, acceptance_mode=mode, steps=steps,
+                fee_amount_fen=config.fee_amount_fen, reason="演示数据")
+            count += 1
+    echo(f"办理流程配置：新增 {count} 个")
 
 
 def _load_bundles(echo: Callable[[str], None]) -> None:
