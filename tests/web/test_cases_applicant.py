@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from tests.cases.conftest import APPLY_DATA, Clock, apply, configure, key, make_world, pdf_upload
+from tests.cases.conftest import Clock, apply, configure, key, make_world, pdf_upload
 from tests.factories import case_implementation, case_item, make_staff
 from tests.files.conftest import pdf
 from tests.organizations.helpers import person, register
@@ -497,8 +497,8 @@ def test_a_bundle_makes_a_parent_with_child_cases_each_visible(world):
 def test_notices_show_an_unread_count_and_are_marked_read(world):
     receipt = apply(world)
     services.case_accept(user=world.clerk, case_id=receipt.case_id)
-    from tongban.cases.services.notices import applicant_notify_event
     from tongban.cases.models import CaseEvent
+    from tongban.cases.services.notices import applicant_notify_event
 
     for event in CaseEvent.objects.filter(case_id=receipt.case_id):
         applicant_notify_event(case_id=receipt.case_id, event_id=event.pk)

@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from tongban.api import applicant as applicant_api
 from tongban.api import cases_callbacks
 from tongban.api import identity as identity_api
 from tongban.api import organizations as organizations_api
@@ -226,4 +227,5 @@ api.add_router("/", catalog_router)
 api.add_router("/", search_router)
 api.add_router("/identity", identity_api.router)
 api.add_router("/organizations", organizations_api.router)
+api.add_router("/applicant", applicant_api.router)
 api.add_router("/cases/callbacks", cases_callbacks.router)
