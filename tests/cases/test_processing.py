@@ -272,3 +272,28 @@ def _staff(user):
     from tongban.directory.selectors import staff_context_for_user
 
     return staff_context_for_user(user)
+
+
+def test_decision_documents_are_the_deciders_own_files_and_the_applicant_reads_them(world):
+    from tests.cases.conftest import pdf_upload
+    from tests.organizations.helpers import person
+    from tongban.files.services import file_store
+
+    configure(world)
+    case_id = apply(world).case_id
+    to_review(world, case_id)
+    foreign = file_store(owner_user_id=world.reviewer.pk, upload=pdf_upload(), purpose="cases.record")
+    with pytest.raises(ValidationFailed):
+        services.case_decide(user=world.approver, case_id=case_id, outcome="approve", delivery_method="electronic",
+                             documents=[DecisionDocument(name="准予许可决定书", file_id=foreign.id)])
+    own = file_store(owner_user_id=world.approver.pk, upload=pdf_upload("决定书.pdf"), purpose="cases.record")
+    services.case_decide(user=world.approver, case_id=case_id, outcome="approve", delivery_method="electronic",
+                         documents=[DecisionDocument(name="准予许可决定书", number="石公许〔2025〕8号", file_id=own.id)])
+    info, data = services.case_document_read(user=world.citizen, case_id=case_id, file_id=own.id)
+    assert data.startswith(b"%PDF") and info.id == own.id
+    with pytest.raises(NotFound):
+        services.case_document_read(user=world.citizen, case_id=case_id, file_id=foreign.id)
+    with pytest.raises(NotFound):
+        services.case_document_read(user=person(), case_id=case_id, file_id=own.id)
+    documents = selectors.case_detail_for_applicant(user=world.citizen, case_id=case_id).documents
+    assert documents[0].file_id == own.id and documents[0].reference == "石公许〔2025〕8号"

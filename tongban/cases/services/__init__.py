@@ -6,6 +6,7 @@ outbox event in the same transaction. See ``docs/cases.md``.
 from tongban.cases.errors import StepUpRequired
 from tongban.cases.services.access import (
     case_applicant_reveal,
+    case_document_read,
     case_material_read,
     case_open_for_staff,
     case_record_file_read,
@@ -58,7 +59,8 @@ from tongban.cases.services.submission import case_submit
 
 __all__ = [
     "StepUpRequired", "case_accept", "case_applicant_reveal", "case_attachment_license", "case_attachment_reuse",
-    "case_attachment_upload", "case_complete", "case_countersign", "case_decide", "case_deliver", "case_extend",
+    "case_attachment_upload", "case_complete", "case_countersign", "case_decide", "case_deliver", "case_document_read",
+    "case_extend",
     "case_external_accept", "case_external_complete", "case_external_decide", "case_external_deliver",
     "case_external_refuse", "case_external_step", "case_external_supplement", "case_instant_decide",
     "case_material_read", "case_open_for_staff", "case_overdue_mark_all", "case_payment_confirm",

@@ -64,6 +64,21 @@ def case_material_read(*, user: Any, org_id: int | None = None, case_id: int,
 
 
 @atomic_service
+def case_document_read(*, user: Any, org_id: int | None = None, case_id: int,
+                       file_id: int) -> tuple[StoredFileInfo, bytes]:
+    """A decision document's file (决定文书) for the applicant (a person, or someone with the organisation's
+    "view_cases" scope). Staff read the case record's files with :func:`case_record_file_read`. Anything else
+    answers 404."""
+    actor = applicant_actor(user=user, org_id=org_id)
+    if actor.org is not None:
+        actor.org.require(AgentScope.VIEW_CASES)
+    case = case_for_actor(actor=actor, case_id=case_id, action="cases.document.read", lock=False)
+    if int(file_id) not in {int(d["file_id"]) for d in case.decision_documents or () if d.get("file_id")}:
+        raise NotFound(_("没有找到这份文件。"), code="document_not_found")
+    return file_read(file_id=int(file_id))
+
+
+@atomic_service
 def case_applicant_reveal(*, user: Any, case_id: int, reason: str) -> RevealedApplicant:
     """The applicant's full name and ID number (or credit code) for staff in scope, with a reason; audited."""
     actor = staff_actor(user=user, action="cases.applicant.reveal")

@@ -85,12 +85,13 @@ def _opinion(text: str) -> str:
     return text
 
 
-def _attachment_ids(actor: CaseActor, attachments: Iterable[int]) -> list[int]:
-    """File ids attached to a transition: stored files that the acting account uploaded (never a bare foreign id)."""
-    ids = [int(a) for a in attachments]
+def _attachment_ids(actor: CaseActor, attachments: Iterable[int | None]) -> list[int]:
+    """File ids attached to a transition (or a decision document): stored files that the acting account uploaded
+    itself (never a bare foreign id; department systems send document numbers, not files)."""
+    ids = [int(a) for a in attachments if a is not None]
     for file_id in ids:
         info = file_info(file_id=file_id)
-        if info is None or (actor.user_id is not None and info.owner_user_id != actor.user_id):
+        if info is None or actor.user_id is None or info.owner_user_id != actor.user_id:
             raise ValidationFailed(_("附件无效。"), code="attachment_invalid",
                                    issues=[Issue("attachment_invalid", _("附件无效，请重新上传。"), "attachments")])
     return ids
@@ -649,6 +650,7 @@ def _decide(*, actor: CaseActor, case_id: int, outcome: str, opinion: str, docum
     new = guard(case=case, transition="decide", actor=actor, tokens=tokens, outcome=outcome)
     opinion = _opinion(opinion)
     docs = _check_decision(outcome=outcome, opinion=opinion, documents=documents, delivery_method=delivery_method)
+    _attachment_ids(actor, [doc["file_id"] for doc in docs])
     now = timezone.now()
     step = None
     if actor.kind != ActorKind.DEPARTMENT_SYSTEM:
@@ -698,6 +700,7 @@ def case_instant_decide(*, user: Any, case_id: int, outcome: str, opinion: str =
     opinion = _opinion(opinion)
     docs = _check_decision(outcome=outcome, opinion=opinion, documents=documents, delivery_method=delivery_method)
     attachments = _attachment_ids(actor, attachments)
+    _attachment_ids(actor, [doc["file_id"] for doc in docs])
     now = timezone.now()
     old = case.status
     case.status = new
