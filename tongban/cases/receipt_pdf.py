@@ -21,6 +21,10 @@ def _day(value: date | None, provisional: bool = False) -> str:
     return text + _("（暂定）") if provisional else text
 
 
+def _short_day(value: date | None) -> str:
+    return value.isoformat() if value else _("受理时告知")
+
+
 def _moment(value: datetime) -> str:
     local = timezone.localtime(value, clock.SHANGHAI)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
@@ -59,8 +63,8 @@ def receipt_pdf(receipt: CaseReceipt, *, printed_at: datetime | None = None) -> 
     if receipt.children:
         doc.subheading(_("包含的办件（各自编号、分别办理、结果统一送达）"))
         doc.table([_("事项"), _("办件编号"), _("办理部门"), _("受理期限")],
-                  [[c.item_name, c.case_number, c.department_name, _day(c.acceptance_due)]
-                   for c in receipt.children], widths=(0.26, 0.36, 0.24, 0.14))
+                  [[c.item_name, c.case_number, c.department_name, _short_day(c.acceptance_due)]
+                   for c in receipt.children], widths=(0.22, 0.40, 0.22, 0.16))
     doc.subheading(_("已收到的材料"))
     if receipt.materials:
         doc.table([_("材料名称"), _("提交方式")], [[name, how] for name, how in receipt.materials],
