@@ -136,6 +136,8 @@ def test_search_by_item_dates_and_applicant(world: Any) -> None:
     assert number in by_name and "王晓明" not in by_name.split("<table")[1], "matched exactly, shown masked"
     assert number not in clerk.get("/workbench/cases/search/", {"applicant_name": "王晓"}).content.decode()
     assert number in clerk.get("/workbench/cases/search/", {"item": world.item.basic_code}).content.decode()
+    assert number in clerk.get("/workbench/cases/search/", {"status": "submitted"}).content.decode()
+    assert listed(clerk.get("/workbench/cases/search/", {"status": "approved"}).content.decode()) == set()
     wrong = clerk.get("/workbench/cases/search/", {"submitted_from": "2030-01-02", "submitted_to": "2030-01-01"})
     assert "结束日期不能早于开始日期" in wrong.content.decode()
 

@@ -9,7 +9,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongban.cases.interface import AcceptanceMode, DecisionOutcome, DeliveryMethod, SpecialProcedureKind, StepOutcome
+from tongban.cases.interface import (
+    AcceptanceMode,
+    CaseStatus,
+    DecisionOutcome,
+    DeliveryMethod,
+    SpecialProcedureKind,
+    StepOutcome,
+)
 
 OPINION_MAX = 4000
 REASON_MAX = 500
@@ -164,6 +171,9 @@ class SearchForm(forms.Form):
     applicant_name = forms.CharField(label=_("申请人姓名或名称"), required=False, max_length=100,
                                      help_text=_("须完整填写，结果中申请人信息脱敏显示"))
     applicant_id_number = forms.CharField(label=_("证件号码或统一社会信用代码"), required=False, max_length=30)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, help_text=_("如“准予许可”：待办结的办件；“办结”：待送达的办件"),
+        choices=[("", _("全部"))] + [(value, label) for value, label in CaseStatus.choices if value != "draft"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

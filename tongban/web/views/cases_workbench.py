@@ -124,7 +124,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
         rows = case_selectors.case_search_for_staff(
             staff=staff, case_number=data["case_number"], item=data["item"], submitted_from=data["submitted_from"],
             submitted_to=data["submitted_to"], applicant_name=data["applicant_name"],
-            applicant_id_number=data["applicant_id_number"])
+            applicant_id_number=data["applicant_id_number"], status=data["status"])
     return render(request, "web/workbench/cases/search.html", {
         "staff": staff, "queues": _queue_nav(staff), "search": form, "searched": searched,
         "page": _page(request, rows), "querystring": _querystring(request)})
