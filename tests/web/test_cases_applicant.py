@@ -420,6 +420,18 @@ def test_another_applicants_case_is_not_found(world):
     assert Case.objects.get().status != "withdrawn"
 
 
+def test_an_agent_who_may_apply_but_not_view_gets_the_receipt_once(world, enterprise):
+    client = signed_in(enterprise.apply_only)
+    url = open_draft(client, world, org_id=enterprise.org.id, impl=enterprise.impl)
+    post_draft(client, url, action="upload", org_id=enterprise.org.id, reason="设立",
+               files={"upload-0": pdf_upload(), "upload-1": pdf_upload()})
+    response = post_draft(client, url, action="submit", key_=key(), org_id=enterprise.org.id, reason="设立")
+    assert response.status_code == 200
+    case = Case.objects.get()
+    page = response.content.decode()
+    assert case.case_number in page and "没有“查看办件”授权" in page and "receipt.pdf" not in page
+
+
 def test_an_agent_without_view_cases_cannot_see_the_organisations_cases(world, enterprise):
     receipt = apply(world, user=enterprise.apply_only, org_id=enterprise.org.id, impl=enterprise.impl,
                     data={"reason": "设立"})

@@ -35,6 +35,7 @@ from tongban.catalog import selectors as catalog
 from tongban.catalog.forms.render import form_data_from_post, form_render
 from tongban.core.errors import DomainError, Issue, NotFound, NotPermitted, ValidationFailed
 from tongban.organizations.interface import AgentScope
+from tongban.organizations.selectors import agent_scopes_for
 from tongban.web.acting import ActingOption, acting_options, acting_org, org_query
 from tongban.web.site import current_site
 
@@ -243,6 +244,10 @@ def _submit(request: HttpRequest, *, draft_id: int, org_id: int | None) -> tuple
     except DomainError as problem:
         return None, [], problem.message
     messages.success(request, _("申请已提交，办件编号 %(n)s。") % {"n": receipt.case_number})
+    if org_id is not None and AgentScope.VIEW_CASES not in agent_scopes_for(user=request.user, org_id=org_id):
+        # An agent who may apply but not view the organisation's cases gets the receipt now, once.
+        return render(request, "web/my/receipt.html", {"receipt": receipt, "org_id": org_id, "view_only_once": True,
+                                                       "org_qs": org_query(org_id)}), [], ""
     return redirect(reverse("web:my_case_receipt", args=[receipt.case_id]) + org_query(org_id)), [], ""
 
 
