@@ -400,3 +400,61 @@ def test_config_changes_apply_to_cases_accepted_later(world: Any) -> None:
     services.case_accept(user=world.clerk, case_id=case_id)
     page = signed_in(world.reviewer).get(f"/workbench/cases/{case_id}/").content.decode()
     assert "承办" in page and "办理中" in page
+
+
+def test_countersign_special_procedure_extension_completion_and_delivery(world: Any) -> None:
+    configure(world, steps=[StepSpec(name="审核", kind="review", role="reviewer", budget_days=2),
+                            StepSpec(name="会签", kind="countersign", role="reviewer", budget_days=1,
+                                     department_ids=(world.minzheng.pk,)),
+                            StepSpec(name="审批", kind="approve", role="approver", budget_days=1)])
+    case_id = apply(world).case_id
+    services.case_accept(user=world.clerk, case_id=case_id)
+    services.case_step_complete(user=world.reviewer, case_id=case_id, outcome="pass", opinion="审核通过")
+
+    countersigner = signed_in(world.countersigner)
+    assert case_id in listed(countersigner.get("/workbench/cases/queue/my_steps/").content.decode())
+    assert actions_on(countersigner.get(f"/workbench/cases/{case_id}/").content.decode(), case_id) == {"countersign"}
+    no_opinion = countersigner.post(f"/workbench/cases/{case_id}/countersign/", {"outcome": "pass", "opinion": ""})
+    assert no_opinion.status_code == 422
+    assert countersigner.post(f"/workbench/cases/{case_id}/countersign/",
+                              {"outcome": "pass", "opinion": "同意"}).status_code == 302
+
+    approver = signed_in(world.approver)
+    started = approver.post(f"/workbench/cases/{case_id}/special_procedure_start/",
+                            {"kind": "site_inspection", "reason": "需要现场勘验"})
+    assert started.status_code == 302 and status_of(case_id) == "special_procedure"
+    assert case_id in listed(approver.get("/workbench/cases/queue/in_special_procedure/").content.decode())
+    page = approver.get(f"/workbench/cases/{case_id}/").content.decode()
+    assert "计时暂停" in page or "不计时" in page
+    assert approver.post(f"/workbench/cases/{case_id}/special_procedure_end/",
+                         {"result": "勘验合格"}).status_code == 302
+    assert approver.post(f"/workbench/cases/{case_id}/extend/",
+                         {"working_days": "11", "reason": "情况复杂"}).status_code == 422
+    assert approver.post(f"/workbench/cases/{case_id}/extend/",
+                         {"working_days": "5", "reason": "情况复杂"}).status_code == 302
+    assert Case.objects.get(pk=case_id).extension_working_days == 5
+    assert approver.post(f"/workbench/cases/{case_id}/decide/", {
+        "outcome": "approve", "opinion": "符合条件", "doc_name_0": "准予许可决定书", "delivery_method": "courier",
+        "fee_yuan": ""}).status_code == 302
+    clerk = signed_in(world.clerk)
+    assert clerk.post(f"/workbench/cases/{case_id}/complete/", {"opinion": "办结"}).status_code == 302
+    assert clerk.post(f"/workbench/cases/{case_id}/deliver/",
+                      {"tracking_number": "SF1234567890", "opinion": ""}).status_code == 302
+    case = Case.objects.get(pk=case_id)
+    assert case.status == "delivered"
+    deliver = CaseEvent.objects.get(case=case, transition="deliver")
+    assert deliver.detail["tracking_number"] == "SF1234567890"
+    transitions = list(CaseEvent.objects.filter(case=case).values_list("transition", flat=True))
+    assert transitions == ["submit", "accept", "step_complete", "countersign", "special_procedure_start",
+                           "special_procedure_end", "extend", "decide", "complete", "deliver"]
+
+
+def test_instant_items_are_accepted_and_decided_at_once(world: Any) -> None:
+    configure(world, mode="instant", steps=[])
+    case_id = apply(world).case_id
+    clerk = signed_in(world.clerk)
+    shown = actions_on(clerk.get(f"/workbench/cases/{case_id}/").content.decode(), case_id)
+    assert "instant_decide" in shown and "accept" not in shown
+    assert clerk.post(f"/workbench/cases/{case_id}/instant_decide/", {
+        "outcome": "approve", "doc_name_0": "户口登记", "delivery_method": "window"}).status_code == 302
+    assert status_of(case_id) == "approved"
