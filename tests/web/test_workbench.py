@@ -254,7 +254,7 @@ def test_workbench_home_opens_the_page_of_the_main_role(client, staff, admins, r
     reviewer = make_staff(DepartmentFactory(region=regions["kunming"], category="zwfw"), StaffRole.REALNAME_REVIEWER)
     for user, target in ((staff["platform"], "/workbench/items/"), (staff["county"], "/workbench/implementations/"),
                          (reviewer, "/account/realname/review/"), (admins["police_admin"], "/workbench/staff/"),
-                         (admins["police_clerk"], "/workbench/implementations/")):
+                         (admins["police_clerk"], "/workbench/cases/")):  # a window clerk handles cases
         client.force_login(user)
         assert client.get("/workbench/")["Location"] == target
     client.force_login(reviewer)
