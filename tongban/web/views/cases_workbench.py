@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -294,8 +295,6 @@ def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
 def _file_response(info: Any, data: bytes, *, inline: bool) -> HttpResponse:
     response = HttpResponse(data, content_type=info.mime or "application/octet-stream")
     disposition = "inline" if inline else "attachment"
-    from urllib.parse import quote
-
     response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(info.display_name or 'file')}"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
