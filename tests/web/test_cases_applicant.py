@@ -333,6 +333,27 @@ def test_the_receipt_pdf(world):
     assert receipt.case_number in response["Content-Disposition"]
 
 
+def test_without_the_cjk_font_the_receipt_pdf_says_so(world, monkeypatch):
+    from tongban.core import pdf as pdf_module
+
+    receipt = apply(world)
+    monkeypatch.setattr(pdf_module, "FONT_CANDIDATES", (("/nonexistent/NotoSansCJK-Regular.ttc", 2),))
+    pdf_module._font.cache_clear()
+    client = signed_in(world.citizen)
+    try:
+        response = client.get(f"/my/cases/{receipt.case_id}/receipt.pdf", follow=True)
+        api = Client()
+        token = client.post("/api/v1/identity/sessions", {"identifier": world.citizen.phone,
+                                                          "password": "Yunnan#2026road"},
+                            content_type="application/json").json()["token"]
+        pdf_api = api.get(f"/api/v1/applicant/cases/{receipt.case_id}/receipt.pdf", HTTP_AUTHORIZATION=f"Bearer {token}")
+    finally:
+        pdf_module._font.cache_clear()
+    assert response.redirect_chain[-1][0] == f"/my/cases/{receipt.case_id}/receipt/"
+    assert "中文字体" in response.content.decode() and receipt.case_number in response.content.decode()
+    assert pdf_api.status_code == 503 and pdf_api.json()["error"]["code"] == "pdf_unavailable"
+
+
 def test_a_user_below_the_items_real_name_level_is_sent_to_verify_and_back(world):
     newcomer = person()  # registered, level 1; the item needs level 2
     client = signed_in(newcomer)

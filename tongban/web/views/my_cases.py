@@ -29,6 +29,7 @@ from tongban.cases.interface import CaseKind
 from tongban.cases.services import applicant as applicant_services
 from tongban.catalog.forms.render import form_data_from_post, form_render
 from tongban.core.errors import DomainError, Issue, NotFound, NotPermitted, ValidationFailed
+from tongban.core.pdf import PdfUnavailable
 from tongban.identity.interface import AccountKind
 from tongban.notifications import selectors as notice_selectors
 from tongban.notifications import services as notice_services
@@ -134,8 +135,12 @@ def my_case_receipt(request: HttpRequest, case_id: int) -> HttpResponse:
 @never_cache
 @login_required(login_url=LOGIN)
 def my_case_receipt_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
-    (receipt, data), _org = _resolve(request, lambda org: applicant_services.case_receipt_pdf_for_applicant(
-        user=request.user, org_id=org, case_id=case_id))
+    try:
+        (receipt, data), _org = _resolve(request, lambda org: applicant_services.case_receipt_pdf_for_applicant(
+            user=request.user, org_id=org, case_id=case_id))
+    except PdfUnavailable as problem:  # the page still shows the receipt, and the browser can print it
+        messages.error(request, problem.message)
+        return redirect(reverse("web:my_case_receipt", args=[case_id]) + org_query(org_param(request)))
     response = HttpResponse(data, content_type="application/pdf")
     name = f"回执-{receipt.case_number}.pdf"
     response["Content-Disposition"] = f"attachment; filename=\"receipt-{receipt.case_number}.pdf\"; " \
