@@ -292,7 +292,15 @@ def test_reuse_lists_only_the_owners_files_newest_first_once_per_content() -> No
 # --- housekeeping ---
 
 
-def test_housekeeping_deletes_only_old_unreferenced_files(files_dir: Path,
+@pytest.fixture
+def no_checkers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Housekeeping as if no app had registered a checker (cases registers one when it is installed)."""
+    from tongban.files import references
+
+    monkeypatch.setattr(references, "_CHECKERS", {})
+
+
+def test_housekeeping_deletes_only_old_unreferenced_files(files_dir: Path, no_checkers: None,
                                                           django_capture_on_commit_callbacks: Any) -> None:
     with pytest.raises(RuntimeError, match="no file reference checker"):
         file_delete_unreferenced()
@@ -310,7 +318,7 @@ def test_housekeeping_deletes_only_old_unreferenced_files(files_dir: Path,
     assert AuditEvent.objects.get(action="files.delete_unreferenced").detail["ids"] == [doomed.id]
 
 
-def test_the_housekeeping_command_refuses_without_reference_checkers() -> None:
+def test_the_housekeeping_command_refuses_without_reference_checkers(no_checkers: None) -> None:
     with pytest.raises(CommandError, match="no file reference checker"):
         call_command("files_delete_unreferenced", stdout=io.StringIO())
     register_reference_checker("test", lambda ids: set(ids))
