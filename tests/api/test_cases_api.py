@@ -170,6 +170,25 @@ def test_my_cases_detail_timeline_receipt_and_pdf(world, client):
     assert downloaded.status_code == 200 and downloaded.content.startswith(b"%PDF-")
 
 
+def test_decision_documents(world, client):
+    from tests.cases.conftest import pdf_upload, to_review
+    from tongban.cases.records import DecisionDocument
+    from tongban.files.services import file_store
+
+    receipt = apply(world)
+    to_review(world, receipt.case_id)
+    own = file_store(owner_user_id=world.approver.pk, upload=pdf_upload("决定书.pdf"), purpose="cases.record")
+    services.case_decide(user=world.approver, case_id=receipt.case_id, outcome="approve", delivery_method="electronic",
+                         documents=[DecisionDocument(name="准予许可决定书", file_id=own.id)])
+    token = token_of(client, world.citizen)
+    documents = call(client, "get", f"/cases/{receipt.case_id}", token).json()["documents"]
+    assert documents == [{"name": "准予许可决定书", "kind": "decision", "reference": "", "file_id": own.id}]
+    response = call(client, "get", f"/cases/{receipt.case_id}/documents/{own.id}", token)
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    stranger = token_of(client, person(name="李华", id_number="530102198507152344"))
+    assert call(client, "get", f"/cases/{receipt.case_id}/documents/{own.id}", stranger).status_code == 404
+
+
 def test_another_applicants_case_is_not_found(world, client):
     receipt = apply(world)
     stranger = token_of(client, person(name="李华", id_number="530102198507152344"))

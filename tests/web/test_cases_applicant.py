@@ -429,6 +429,26 @@ def test_the_case_page_shows_the_timeline_due_date_materials_and_actions(world):
     assert download.status_code == 200 and download.content.startswith(b"%PDF-")
 
 
+def test_decision_documents_can_be_read_by_the_applicant_only(world):
+    from tests.cases.conftest import to_review
+    from tongban.cases.records import DecisionDocument
+    from tongban.files.services import file_store
+
+    receipt = apply(world)
+    to_review(world, receipt.case_id)
+    own = file_store(owner_user_id=world.approver.pk, upload=pdf_upload("决定书.pdf"), purpose="cases.record")
+    services.case_decide(user=world.approver, case_id=receipt.case_id, outcome="approve", delivery_method="electronic",
+                         documents=[DecisionDocument(name="准予许可决定书", number="石公许〔2026〕8号", file_id=own.id)])
+    client = signed_in(world.citizen)
+    page = client.get(f"/my/cases/{receipt.case_id}/").content.decode()
+    url = f"/my/cases/{receipt.case_id}/documents/{own.id}/"
+    assert f'href="{url}"' in page and "石公许〔2026〕8号" in page
+    response = client.get(url)
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert signed_in(person(name="李华", id_number="530102198507152344")).get(url).status_code == 404
+    assert client.get(f"/my/cases/{receipt.case_id}/documents/{own.id + 999}/").status_code == 404
+
+
 def test_another_applicants_case_is_not_found(world):
     receipt = apply(world)
     material = Attachment.objects.filter(case_id=receipt.case_id).first()

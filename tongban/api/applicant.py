@@ -117,7 +117,8 @@ def _detail(v: ApplicantCaseView) -> dict[str, Any]:
         "supplement_items": [{"material": str(i.get("material") or ""), "field": str(i.get("field") or ""),
                               "reason": str(i.get("reason") or "")} for i in v.supplement_items],
         "timeline": [_timeline(e) for e in v.timeline], "materials": [_material(m) for m in v.materials],
-        "documents": [{"name": d.name, "kind": d.kind, "reference": d.reference} for d in v.documents],
+        "documents": [{"name": d.name, "kind": d.kind, "reference": d.reference, "file_id": d.file_id}
+                      for d in v.documents],
         "decision_outcome": v.decision_outcome, "delivery_method": v.delivery_method,
         "fee_amount_fen": v.fee_amount_fen,
         "bundle": None if v.bundle is None else {
@@ -283,6 +284,17 @@ def case_material(request: HttpRequest, case_id: int, attachment_id: int, org_id
     info, data = case_services.case_material_read(user=_user(request, org_id), org_id=org_id, case_id=case_id,
                                                   material_id=attachment_id)
     return _file_response(data, mime=info.mime, name=info.display_name or "file", inline=True)
+
+
+@router.get("/cases/{int:case_id}/documents/{int:file_id}", response={200: None, **CASE_ERRORS},
+            summary="下载决定文书", description="file_id 见办件详情 documents；一件事的文书在各子办件上。",
+            openapi_extra={"responses": {200: {
+                "description": "文书文件（PDF、JPEG 或 PNG）", "content": {"application/octet-stream": {"schema": {
+                    "type": "string", "format": "binary"}}}}}})
+def case_document(request: HttpRequest, case_id: int, file_id: int, org_id: int | None = ORG_ID) -> HttpResponse:
+    info, data = case_services.case_document_read(user=_user(request, org_id), org_id=org_id, case_id=case_id,
+                                                  file_id=file_id)
+    return _file_response(data, mime=info.mime, name=info.display_name or "document", inline=True)
 
 
 SUPPLEMENT_ERRORS = s.error_responses(401, 403, 404, 409, 422)

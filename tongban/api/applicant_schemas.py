@@ -187,8 +187,9 @@ class TimelineOut(Schema):
 
 class DocumentOut(Schema):
     name: str
-    kind: str
-    reference: str
+    kind: str = Field(..., description="decision 决定文书 · result 办理结果（证照等）")
+    reference: str = Field(..., description="文号或证照标识")
+    file_id: int | None = Field(None, description="决定文书的文件：GET /applicant/cases/{case_id}/documents/{file_id}")
 
 
 class ChildOut(Schema):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("my/cases/<int:case_id>/receipt/", my_cases.my_case_receipt, name="my_case_receipt"),
     path("my/cases/<int:case_id>/receipt.pdf", my_cases.my_case_receipt_pdf, name="my_case_receipt_pdf"),
     path("my/cases/<int:case_id>/materials/<int:material_id>/", my_cases.my_case_material, name="my_case_material"),
+    path("my/cases/<int:case_id>/documents/<int:file_id>/", my_cases.my_case_document, name="my_case_document"),
     path("my/cases/<int:case_id>/supplement/", my_cases.my_case_supplement, name="my_case_supplement"),
     path("my/cases/<int:case_id>/withdraw/", my_cases.my_case_withdraw, name="my_case_withdraw"),
     path("my/messages/", my_cases.notices, name="notices"),

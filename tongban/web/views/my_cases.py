@@ -161,6 +161,30 @@ def my_case_material(request: HttpRequest, case_id: int, material_id: int) -> Ht
     return response
 
 
+@never_cache
+@login_required(login_url=LOGIN)
+def my_case_document(request: HttpRequest, case_id: int, file_id: int) -> HttpResponse:
+    """A decision document (决定文书) of the case — for a 一件事, of one of its child cases (case_document_read)."""
+    def load(org: int | None) -> Any:
+        try:
+            return case_services.case_document_read(user=request.user, org_id=org, case_id=case_id, file_id=file_id)
+        except NotFound:
+            view = case_selectors.case_detail_for_applicant(user=request.user, org_id=org, case_id=case_id)
+            for child in view.bundle.children if view.bundle else ():
+                try:
+                    return case_services.case_document_read(user=request.user, org_id=org, case_id=child.case_id,
+                                                            file_id=file_id)
+                except NotFound:
+                    continue
+            raise
+
+    (info, data), _org = _resolve(request, load)
+    response = HttpResponse(data, content_type=info.mime)
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(info.display_name or 'document')}"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 # ------------------------------------------------------------------ 补齐补正 and resubmission
 
 
