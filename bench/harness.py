@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,20 +23,32 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 BASELINE = "baseline: bare JSON endpoint"
 BASELINE_PATHS = ["/api/v1/ping"]
+PG_BIN = Path(os.environ.get("TONGBAN_PG_BIN", "/usr/lib/postgresql/15/bin"))
+# The benchmark cluster: production-like durability (fsync and synchronous commit on unless BENCH_PG_FSYNC=off)
+# and the memory settings a small production server would have; JIT off, as for OLTP.
+PG_SETTINGS = {
+    "fsync": os.environ.get("BENCH_PG_FSYNC", "on"), "synchronous_commit": os.environ.get("BENCH_PG_FSYNC", "on"),
+    "shared_buffers": "1GB", "effective_cache_size": "4GB", "maintenance_work_mem": "512MB", "work_mem": "16MB",
+    "max_wal_size": "8GB", "checkpoint_timeout": "30min", "random_page_cost": "1.1", "jit": "off",
+    "max_connections": "100",
+}
 
 
-def bench_env(data: Path) -> dict[str, str]:
-    """The demo profile on its own data dir; never the developer's DATABASE_URL."""
+def bench_env(data: Path, database_url: str = "") -> dict[str, str]:
+    """The demo profile on its own data dir; never the developer's DATABASE_URL (``database_url``: the benchmark's
+    own PostgreSQL, else SQLite in ``data``)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update({"TONGBAN_DATA_DIR": str(data), "TONGBAN_SECRET_KEY": "benchmark-only-secret-key-0123456789",
                 "TONGBAN_DEBUG": "0", "TONGBAN_LOG_LEVEL": "WARNING", "TONGBAN_ALLOW_DERIVED_KEYS": "1",
                 "TONGBAN_DEMO": "1"})
+    if database_url:
+        env["DATABASE_URL"] = database_url
     return env
 
 
-def manage(data: Path, *args: str, capture: bool = False) -> str:
-    done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=bench_env(data), check=True, text=True,
-                          stdout=subprocess.PIPE if capture else None)
+def manage(data: Path, *args: str, capture: bool = False, database_url: str = "") -> str:
+    done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=bench_env(data, database_url), check=True,
+                          text=True, stdout=subprocess.PIPE if capture else None)
     return done.stdout or ""
 
 
@@ -60,15 +73,55 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _as_postgres(command: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
 @contextmanager
-def served(data: Path) -> Iterator[str]:
+def postgres(cluster: Path, *, database: str = "tongban") -> Iterator[str]:
+    """A benchmark-only PostgreSQL cluster in ``cluster`` (``initdb`` on first use — as the postgres user when
+    running as root — and kept for reuse), started on a free loopback port for the duration; yields the
+    DATABASE_URL of ``database`` (created when missing)."""
+    data = cluster / "data"
+    if not (data / "PG_VERSION").exists():
+        cluster.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(cluster, "postgres", "postgres")
+        subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                                     "-E", "UTF8", "--locale=C.UTF-8"]), check=True, stdout=subprocess.DEVNULL)
+    port = _free_port()
+    options = " ".join([f"-p {port}", f"-k {cluster}", "-c listen_addresses=127.0.0.1",
+                        *(f"-c {key}={value}" for key, value in PG_SETTINGS.items())])
+    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(cluster / "log"), "-w",
+                                 "-o", options, "start"]), check=True, stdout=subprocess.DEVNULL)
+    try:
+        pg_admin(f"postgres://postgres@127.0.0.1:{port}/postgres", database, reset=False)
+        yield f"postgres://postgres@127.0.0.1:{port}/{database}"
+    finally:
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                       check=False, stdout=subprocess.DEVNULL)
+
+
+def pg_admin(admin_url: str, database: str, *, reset: bool) -> None:
+    """Create ``database`` when missing; with ``reset``, drop it first."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if reset:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{database}"')
+
+
+@contextmanager
+def served(data: Path, database_url: str = "") -> Iterator[str]:
     """gunicorn on a free loopback port with the production worker settings; yields the base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(Path(PY).parent / "gunicorn"), "tongban.conf.wsgi", "--config", "python:tongban.conf.gunicorn",
          "--bind", f"127.0.0.1:{port}", "--workers", WORKERS, "--log-level", "warning"], cwd=ROOT,
-        env=bench_env(data))
+        env=bench_env(data, database_url))
     try:
         for _ in range(150):
             try:

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "tongban.web",
     "tongban.api",
     "tongban.demo",
+    "tongban.loadgen",
 ]
 
 MIDDLEWARE = [

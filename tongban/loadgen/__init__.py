@@ -1,0 +1,6 @@
+"""Load data for benchmarks (压测数据): bulk-generated applicants and cases written with PostgreSQL COPY.
+
+It writes tables directly, below the services, on purpose: replaying a million submissions through the services
+would take days. What it writes keeps the engine's invariants (numbers and counters, clocks, queues); see
+docs/adr/0017-load-data.md. Use it on benchmark databases only.
+"""
