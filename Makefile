@@ -7,13 +7,14 @@ BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
 RUN_ENV := TONGBAN_DEMO=1 TONGBAN_ALLOW_DERIVED_KEYS=1 TONGBAN_SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: run test test-pg lint openapi config-reference bench-catalog bench-auth clean lock help
+.PHONY: run test test-pg lint openapi config-reference bench-catalog bench-auth bench-cases clean lock help
 
 help:
 	@echo "make run            install, migrate, load the Yunnan demo data and serve http://127.0.0.1:$(PORT) (with the worker)"
 	@echo "make test           run the test suite (SQLite; set DATABASE_URL for PostgreSQL)"
 	@echo "make lint           ruff, mypy, import-linter, OpenAPI and configuration-reference checks"
 	@echo "make bench-catalog  catalogue benchmark (item guide page, search API) against a bare endpoint"
+	@echo "make bench-cases    case submissions and workbench queues with 1,000,000 cases in a throw-away PostgreSQL"
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（未找到 $(PYTHON)）"; exit 1; }
@@ -67,6 +68,9 @@ bench-catalog: $(DEV_STAMP)
 
 bench-auth: $(DEV_STAMP)
 	$(PY) bench/auth.py
+
+bench-cases: $(DEV_STAMP)
+	$(PY) bench/cases.py
 
 lock: $(DEV_STAMP)
 	(echo "# Every installed package, transitive ones included, pinned. Regenerate: make lock"; \

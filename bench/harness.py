@@ -114,13 +114,13 @@ def pg_admin(admin_url: str, database: str, *, reset: bool) -> None:
 
 
 @contextmanager
-def served(data: Path, database_url: str = "") -> Iterator[str]:
+def served(data: Path, database_url: str = "", workers: str = WORKERS) -> Iterator[str]:
     """gunicorn on a free loopback port with the production worker settings; yields the base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(Path(PY).parent / "gunicorn"), "tongban.conf.wsgi", "--config", "python:tongban.conf.gunicorn",
-         "--bind", f"127.0.0.1:{port}", "--workers", WORKERS, "--log-level", "warning"], cwd=ROOT,
+         "--bind", f"127.0.0.1:{port}", "--workers", workers, "--log-level", "warning"], cwd=ROOT,
         env=bench_env(data, database_url))
     try:
         for _ in range(150):
@@ -142,15 +142,16 @@ def load_get(base: str, paths: list[str]) -> dict[str, Any]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def report(name: str, title: str, results: dict[str, dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def report(name: str, title: str, results: dict[str, dict[str, Any]], *, workers: str = WORKERS,
+           **extra: Any) -> dict[str, Any]:
     """Print the table and write bench/results/<name>.json; ratios are against the baseline of the same run."""
     baseline = results[BASELINE]["rps"]
-    data = {**extra, "duration_s": DURATION, "concurrency": CONCURRENCY, "workers": WORKERS,
+    data = {**extra, "duration_s": DURATION, "concurrency": CONCURRENCY, "workers": workers,
             "scenarios": {scenario: {"rps": round(r["rps"], 1), "p50_ms": round(r["p50_ms"], 2),
                                      "p95_ms": round(r["p95_ms"], 2), "p99_ms": round(r["p99_ms"], 2),
                                      "errors": r["errors"], "baseline_rps": round(baseline, 1),
                                      "ratio": round(r["rps"] / baseline, 3)} for scenario, r in results.items()}}
-    print(f"\n{title}: {CONCURRENCY} concurrent clients, {DURATION:.0f}s per scenario, gunicorn x{WORKERS}")
+    print(f"\n{title}: {CONCURRENCY} concurrent clients, {DURATION:.0f}s per scenario, gunicorn x{workers}")
     print(f"{'scenario':32} {'rps':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'errors':>7} {'ratio':>7}")
     for scenario, r in data["scenarios"].items():
         print(f"{scenario:32} {r['rps']:9.1f} {r['p50_ms']:9.2f} {r['p95_ms']:9.2f} {r['p99_ms']:9.2f} "
