@@ -2,5 +2,5 @@
 
 It writes tables directly, below the services, on purpose: replaying a million submissions through the services
 would take days. What it writes keeps the engine's invariants (numbers and counters, clocks, queues); see
-docs/adr/0017-load-data.md. Use it on benchmark databases only.
+docs/adr/0018-load-data.md. Use it on benchmark databases only.
 """
