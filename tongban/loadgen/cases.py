@@ -18,6 +18,7 @@ replayed to department systems), notices, 一件事 bundles.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import math
 import random
@@ -48,7 +49,7 @@ from tongban.catalog import forms
 from tongban.catalog import selectors as catalog_selectors
 from tongban.core.calendar import Deadline, deadline_add, working_days_between
 from tongban.core.crypto import encrypt_text
-from tongban.loadgen.forms import FormFiller, FormTemplate, filled
+from tongban.loadgen.forms import FormFiller, FormTemplate
 from tongban.loadgen.people import Applicant, as_row_values
 from tongban.loadgen.writer import Table, Writer, is_postgres
 
@@ -96,8 +97,8 @@ def day_start(day: date) -> float:
     return (day.toordinal() - EPOCH) * DAY - SHANGHAI_OFFSET
 
 
-def moment(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
+def moment(ts: float, _from: Callable[[float, Any], datetime] = datetime.fromtimestamp) -> datetime:
+    return _from(ts, UTC)
 
 
 class Calendar:
@@ -156,6 +157,7 @@ class Target:
     legal_value: int
     legal_unit: str
     form_key: str
+    form_key_json: str
     snapshot_json: str
     template: FormTemplate
     materials: list[str]
@@ -188,6 +190,7 @@ def load_targets(*, filler: FormFiller, samples: dict[str, Applicant], echo: Cal
             external=config.handled_externally, fee=config.fee_amount_fen,
             promised_value=impl_version.promised_limit_value, promised_unit=impl_version.promised_limit_unit,
             legal_value=version.legal_limit_value, legal_unit=version.legal_limit_unit, form_key=spec.key,
+            form_key_json=json.dumps(spec.key, ensure_ascii=False),
             snapshot_json=json.dumps(forms.form_spec_snapshot(spec), ensure_ascii=False),
             template=template, materials=[m.name for m in version.materials.all()] or ["申请书"],
             result_name=version.result_name or "准予许可决定书"))
@@ -237,7 +240,7 @@ class Staff:
             pool = self._pool[key] = [
                 f"{self.rng.choice(STAFF_NAMES)}{self.rng.choice(STAFF_GIVEN)}{self.rng.choice(STAFF_GIVEN)}"
                 f"（{target.department_name}）" for _ in range(3)]
-        return self.rng.choice(pool)
+        return pool[int(self.rng.random() * 3)]
 
 
 class CaseLife:
@@ -263,9 +266,7 @@ class CaseLife:
             **as_row_values(applicant), "idempotency_key": f"{self.rng.getrandbits(128):032x}",
             "status": S.DRAFT, "acceptance_mode": target.mode, "handled_externally": target.external,
             "form_key": target.form_key, "form_snapshot": target.snapshot_json,
-            "form_data_encrypted": encrypt_text(
-                json.dumps(filled(target.template, applicant), ensure_ascii=False, sort_keys=True, default=str),
-                context=gen.form_context),
+            "form_data_encrypted": encrypt_text(target.template.render(applicant), context=gen.form_context),
             "promised_limit_value": target.promised_value, "promised_limit_unit": target.promised_unit,
             "legal_limit_value": target.legal_value, "legal_limit_unit": target.legal_unit,
             "fee_amount_fen": target.fee, "stopped_working_days": 0, "overdue_at": None, "clock_due": None,
@@ -284,21 +285,23 @@ class CaseLife:
         self.last = max(self.last, ts)
 
     def _event(self, ts: float, transition: str, to: str, actor: tuple[str, int | None, str, int | None], *,
-               detail: dict[str, Any] | None = None, opinion: str = "", step_name: str = "",
+               detail: dict[str, Any] | str | None = None, opinion: str = "", step_name: str = "",
                outcome: str = "") -> None:
+        """Record one transition (``detail``: a dict, or its JSON already made for the most frequent ones)."""
         c = self.c
         before = c["status"]
         if to != before:
             c["status_changed_at"] = ts
         c["status"] = to
-        detail = dict(detail or {})
-        if outcome:
-            detail["outcome"] = outcome
+        if detail is None:
+            detail = {}
+        if outcome and isinstance(detail, dict):
+            detail["outcome"] = outcome  # (every caller passes a dict of its own)
         kind, user_id, label, department_id = actor
         # In EVENT_FIELDS order (the hottest table: a literal row, checked against the model at start).
         self.events.append([
-            self.g.ids.take("event"), self.id, transition, before, to, moment(ts), kind, user_id, label[:200], "",
-            department_id, step_name[:100], opinion, "[]", to_json(detail)])
+            self.g.next_event(), self.id, transition, before, to, moment(ts), kind, user_id, label[:200], "",
+            department_id, step_name[:100], opinion, "[]", detail if isinstance(detail, str) else to_json(detail)])
 
     def applicant(self) -> tuple[str, int | None, str, int | None]:
         return ("applicant", self.a.user_id, self.a.label, None)
@@ -341,8 +344,8 @@ class CaseLife:
         self._at(ts)
         c["overdue_at"] = ts
         status = c["status"]
-        self._event(ts, "overdue", status, self.SYSTEM, detail={
-            "due": due.isoformat(), "clock": "acceptance" if status == S.SUBMITTED else "decision"})
+        clock_kind = "acceptance" if status == S.SUBMITTED else "decision"
+        self._event(ts, "overdue", status, self.SYSTEM, detail=f'{{"due": "{due.isoformat()}", "clock": "{clock_kind}"}}')
 
     # -------------------------------------------------------------- transitions (as the services make them)
 
@@ -367,9 +370,9 @@ class CaseLife:
         c = self.c
         c["submitted_at"] = c["created_at"] = ts
         self._acceptance_clock(ts)
-        self._event(ts, "submit", S.SUBMITTED, self.applicant(), detail={
-            "acceptance_due": c["acceptance_due"].isoformat(), "provisional": c["acceptance_due_provisional"],
-            "form_key": self.t.form_key})
+        self._event(ts, "submit", S.SUBMITTED, self.applicant(), detail=(
+            f'{{"acceptance_due": "{c["acceptance_due"].isoformat()}", '
+            f'"provisional": {"true" if c["acceptance_due_provisional"] else "false"}, "form_key": {self.t.form_key_json}}}'))
 
     def _open_step(self, position: int, ts: float) -> None:
         spec = self.t.chain[position]
@@ -394,8 +397,9 @@ class CaseLife:
         self._refresh_decision_due(ts)
         c["status"] = before
         self._event(ts, "accept", S.ACCEPTED, self.SYSTEM if by_system else self.staff("window_clerk"),
-                    opinion="收件即受理" if by_system else "", detail={
-                        "decision_due": c["decision_due"].isoformat(), "provisional": c["decision_due_provisional"]})
+                    opinion="收件即受理" if by_system else "", detail=(
+                        f'{{"decision_due": "{c["decision_due"].isoformat()}", '
+                        f'"provisional": {"true" if c["decision_due_provisional"] else "false"}}}'))
         if self.t.chain:
             self._open_step(0, ts)
 
@@ -436,10 +440,10 @@ class CaseLife:
         self._at(ts)
         spec = self.t.chain[position]
         actor = self.staff(spec["role"])
-        opinion = self.rng.choice(STEP_OPINIONS)
+        opinion = STEP_OPINIONS[int(self.rng.random() * len(STEP_OPINIONS))]
         name = self._close_step(ts, actor[2], opinion)
-        self._event(ts, "step_complete", S.IN_REVIEW, actor, opinion=opinion, step_name=name, outcome="pass",
-                    detail={"position": position, "round": 1})
+        self._event(ts, "step_complete", S.IN_REVIEW, actor, opinion=opinion, step_name=name,
+                    detail=f'{{"position": {position}, "round": 1, "outcome": "pass"}}')
         self._open_step(position + 1, ts)
 
     def special_start(self, ts: float) -> None:
@@ -476,17 +480,25 @@ class CaseLife:
             "kind": kind, "kind_label": str(SpecialProcedureKind(kind).label), "stopped_working_days": stopped,
             "decision_due": c["decision_due"].isoformat()})
 
-    def _decision_fields(self, ts: float, outcome: str) -> dict[str, Any]:
-        methods = [m for m, _ in DELIVERY]
-        method = self.rng.choices(methods, weights=[w for _, w in DELIVERY])[0]
-        documents = [{"name": self.t.result_name if outcome == "approve" else "不予许可决定书", "file_id": None}]
+    def _decision_fields(self, ts: float, outcome: str) -> str:
+        """Set the decision's fields; returns the event's detail (JSON, made once per result, outcome and method)."""
+        roll = self.rng.random()
+        method = DELIVERY[0][0] if roll < DELIVERY[0][1] else (
+            DELIVERY[1][0] if roll < DELIVERY[0][1] + DELIVERY[1][1] else DELIVERY[2][0])
+        key = (self.t.result_name, outcome, method)
+        made = self.g.decisions.get(key)
+        if made is None:
+            documents = [{"name": self.t.result_name if outcome == "approve" else "不予许可决定书", "file_id": None}]
+            made = self.g.decisions[key] = (
+                json.dumps(documents, ensure_ascii=False),
+                to_json({"documents": documents, "delivery_method": method, "outcome": outcome}))
         c = self.c
         c["decided_at"] = ts
         c["decision_outcome"] = outcome
-        c["decision_documents"] = json.dumps(documents, ensure_ascii=False)
+        c["decision_documents"] = made[0]
         c["delivery_method"] = method
         c["clock_due"] = None
-        return {"documents": documents, "delivery_method": method}
+        return made[1]
 
     def decide(self, ts: float, outcome: str) -> None:
         self._at(ts)
@@ -496,7 +508,7 @@ class CaseLife:
         name = self._close_step(ts, actor[2], opinion) if self.t.chain else ""
         detail = self._decision_fields(ts, outcome)
         self._event(ts, "decide", S.APPROVED if outcome == "approve" else S.DENIED, actor, opinion=opinion,
-                    step_name=name, outcome=outcome, detail=detail)
+                    step_name=name, detail=detail)
 
     def instant_decide(self, ts: float, outcome: str) -> None:
         self._at(ts)
@@ -507,7 +519,7 @@ class CaseLife:
         self._refresh_decision_due(ts)
         c["status"] = before
         self._event(ts, "instant_decide", S.APPROVED if outcome == "approve" else S.DENIED,
-                    self.staff("window_clerk"), opinion="当场办结", outcome=outcome, detail=detail)
+                    self.staff("window_clerk"), opinion="当场办结", detail=detail)
 
     def after_decision(self, ts: float) -> None:
         c, rng = self.c, self.rng
@@ -522,10 +534,11 @@ class CaseLife:
             self._event(paid, "confirm_payment", S.APPROVED, self.SYSTEM,
                         detail={"payment_reference": reference, "amount_fen": self.t.fee})
             ts = paid
-        done = self.work_time(self.g.cal.add(local_day(ts), rng.choice((0, 0, 1, 1, 2))).due, after=ts)
+        done = self.work_time(self.g.cal.add(local_day(ts), (0, 0, 1, 1, 2)[int(rng.random() * 5)]).due, after=ts)
         self._at(done)
         c["completed_at"] = done
-        self._event(done, "complete", S.COMPLETED, self.staff("window_clerk"), detail={"outcome": c["decision_outcome"]})
+        self._event(done, "complete", S.COMPLETED, self.staff("window_clerk"),
+                    detail=f'{{"outcome": "{c["decision_outcome"]}"}}')
         method = c["delivery_method"]
         if method == "electronic":
             delivered, actor = done + rng.uniform(60, 900), self.SYSTEM
@@ -535,10 +548,8 @@ class CaseLife:
             actor = self.staff("window_clerk")
         self._at(delivered)
         c["delivered_at"] = delivered
-        detail: dict[str, Any] = {"delivery_method": method}
-        if method == "courier":
-            detail["tracking_number"] = f"SF{rng.randrange(10**11, 10**12)}"
-        self._event(delivered, "deliver", S.DELIVERED, actor, detail=detail)
+        tracking = f', "tracking_number": "SF{rng.randrange(10**11, 10**12)}"' if method == "courier" else ""
+        self._event(delivered, "deliver", S.DELIVERED, actor, detail=f'{{"delivery_method": "{method}"{tracking}}}')
 
     def _close_open(self, ts: float) -> None:
         c = self.c
@@ -708,6 +719,9 @@ class CaseGenerator:
         self.ids = ids
         self.counters = counters
         self.used: set[tuple[str, date]] = set()
+        self.next_event = itertools.count(ids.next["event"]).__next__  # the hottest id: no dict per row
+        ids.next["event"] = -1  # taken over
+        self.decisions: dict[tuple[str, str, str], tuple[str, str]] = {}
         self.form_context: str = {f.name: f for f in Case._meta.concrete_fields}[
             "form_data_encrypted"].context  # type: ignore[attr-defined]
         pools = {"person": list(persons), "organization": list(organizations)}
@@ -775,14 +789,14 @@ class CaseGenerator:
         ready = bisect.bisect_left(self.joined[audience], ts) or 1
         return pool[int(ready * self.rng.random() ** 1.3)]
 
-    def _number(self, target: Target, day: date) -> str | None:
+    def _number(self, target: Target, day: date, day_text: str) -> str | None:
         key = (target.code, day)
         serial = self.counters.get(key, 0) + 1
         if serial > 9999:
             return None
         self.counters[key] = serial
         self.used.add(key)
-        return f"{target.code}{day:%Y%m%d}{serial:04d}"
+        return f"{target.code}{day_text}{serial:04d}"
 
     def run(self, count: int, *, chunk: int, flush: Callable[[int, int], None]) -> tuple[int, dict[str, int]]:
         """Generate ``count`` cases; ``flush(cases_so_far, rows_so_far)`` writes each chunk. Returns the cases
@@ -790,10 +804,11 @@ class CaseGenerator:
         made = rows = pending = 0
         statuses: dict[str, int] = {}
         for day, n in self.day_counts(count):
+            day_text = f"{day:%Y%m%d}"
             for ts in self._times(day, n):
                 for _attempt in range(5):
                     target = self.targets[bisect.bisect(self.cumulative, self.rng.random() * self.total)]
-                    number = self._number(target, day)
+                    number = self._number(target, day, day_text)
                     if number is not None:
                         break
                 else:

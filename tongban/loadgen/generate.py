@@ -63,6 +63,8 @@ def generate(plan: Plan, *, echo: Callable[[str], None]) -> dict[str, int]:
     out = w.Writer(echo=echo)
     with transaction.atomic():
         w.lock([*people.all(), *cases.all()])
+        if w.fast_toast_compression():
+            echo("  大字段压缩：lz4（本次写入）")
         deferred = w.drop_secondary(_to_rebuild(plan, people, cases))
         if deferred.tables:
             echo(f"  大批量写入：先删除再重建 {', '.join(deferred.tables)} 的二级索引和约束")
@@ -91,7 +93,8 @@ def generate(plan: Plan, *, echo: Callable[[str], None]) -> dict[str, int]:
         for table in [*people.all(), *cases.all()]:
             w.sync_sequence(table)
         w.rebuild(deferred, echo)
-        w.analyze([*people.all(), *cases.all()], echo)
+        if not (plan.vacuum and w.is_postgres()):
+            w.analyze([*people.all(), *cases.all()], echo)
     if plan.vacuum and w.is_postgres():
         _vacuum([*people.all(), *cases.all()], echo)
     total = sum(out.written.values())
