@@ -187,6 +187,7 @@ def sample_jpeg(title: str) -> dict[str, Any]:
 def upload_required_materials(page: Page) -> int:
     """Upload a file for every required material not yet supplied (with JavaScript each goes up at once and the
     page comes back with it listed): the first a JPEG, the others PDFs."""
+    expect(page.locator("#materials .material").first).to_be_visible()  # the section is there before counting
     done = 0
     while True:
         missing = page.locator("#materials .material").filter(has=page.locator(".tag.req")).filter(
@@ -289,8 +290,10 @@ def start_online(page: Page, department: str) -> str:
 def fill_and_submit(page: Page) -> str:
     """The draft page: materials, the form, 提交申请; returns the receipt's case number."""
     expect(page.get_by_role("heading", name="申请表")).to_be_visible()
-    uploaded = upload_required_materials(page)
-    assert uploaded >= 1
+    upload_required_materials(page)
+    required = page.locator("#materials .material").filter(has=page.locator(".tag.req"))
+    expect(required.first).to_be_visible()
+    expect(required.filter(has_not=page.locator(".tag.ok"))).to_have_count(0)  # every required material supplied
     fill_form(page)
     page.get_by_role("button", name="提交申请").click()
     expect(page.get_by_role("heading", name="申请回执")).to_be_visible()
