@@ -3,7 +3,7 @@ Django endpoint measured in the same run.
 
 * Data: a benchmark-only PostgreSQL cluster in var/bench/cases/pg (harness.postgres: initdb on first use, a free
   loopback port), migrated, with the Yunnan demo data and ``manage.py generate_load_data --cases N`` (COPY). It is
-  reused while its fingerprint (case count, seed, migrations, demo data, the generator's code) is unchanged.
+  reused while its fingerprint (case count, seed, migrations, demo data, the generator's DATA_VERSION) holds.
 * Setup (not measured): applicants among the generated persons get bearer sessions and a pool of complete drafts
   (form filled, required materials uploaded) for the seeded items with forms; window clerks of the department with
   the longest to-accept queue get signed-in sessions; EXPLAIN (ANALYZE) of the queue queries as the page runs them.
@@ -21,6 +21,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -194,15 +195,17 @@ for queue in ("to_accept", "overdue"):
     explain(f"{queue} count", lambda: rows.count())
     explain(f"{queue} page 1", lambda: rows[0:20])
 explain("queue tabs (6 counts)", lambda: selectors.case_queue_counts_for_staff(staff=staff))
-print(json.dumps(found))
+print(json.dumps({"plans": found, "counts": selectors.case_queue_counts_for_staff(staff=staff)}))
 """
 
 
 def _fingerprint() -> str:
-    """What the generated database depends on: change any of it and the data is built again."""
-    digest = hashlib.sha256(f"cases={CASES};seed={SEED}".encode())
-    paths = sorted([*ROOT.glob("tongban/*/migrations/*.py"), *ROOT.glob("tongban/loadgen/**/*.py"),
-                    ROOT / "tongban/demo/loader.py", *ROOT.glob("tongban/*/data/**/*")])
+    """What the generated database depends on: the case count and seed, the generator's DATA_VERSION, the
+    migrations and the demo data. Change any of it and the data is built again."""
+    found = re.search(r"^DATA_VERSION = (\d+)", (ROOT / "tongban/loadgen/__init__.py").read_text(), re.MULTILINE)
+    digest = hashlib.sha256(f"cases={CASES};seed={SEED};loadgen={found.group(1) if found else '?'}".encode())
+    paths = sorted([*ROOT.glob("tongban/*/migrations/*.py"), ROOT / "tongban/demo/loader.py",
+                    *ROOT.glob("tongban/*/data/**/*")])
     for path in paths:
         if path.is_file():
             digest.update(str(path.relative_to(ROOT)).encode())
@@ -339,8 +342,10 @@ def main() -> None:
         print(f"准备：{len(prepared['drafts'])} 份待提交草稿（{prepared['accounts']} 个申请人账号，"
               f"{prepared['targets']} 个实施清单），{len(prepared['clerks'])} 名窗口人员："
               f"{prepared['department']}（待受理 {prepared['waiting']} 件），用时 {time.perf_counter() - started:.0f} 秒")
-        plans = _shell(url, EXPLAIN.replace("USERNAME_", repr(f"bench_clerk_{prepared['department_id']}_0")))
+        explained = _shell(url, EXPLAIN.replace("USERNAME_", repr(f"bench_clerk_{prepared['department_id']}_0")))
+        plans, counts = explained["plans"], explained["counts"]
         _print_plans(plans)
+        print("  the clerk's queues: " + ", ".join(f"{queue} {n:,}" for queue, n in counts.items()))
         total = _shell(url, "from tongban.cases.models import Case; import json; print(json.dumps(Case.objects.count()))")
         with served(APP_DATA, url, workers=BENCH_WORKERS) as base:
             scenarios: dict[str, tuple[str, dict[str, Any]]] = {
@@ -355,7 +360,7 @@ def main() -> None:
                 loads[name] = round(os.getloadavg()[0], 2)  # the machine is shared: say how busy it was
     report(f"cases-{stamp}", f"bench-cases: {total:,} cases in PostgreSQL 15 (rps counts successful requests only)",
            results, workers=BENCH_WORKERS, cases=total, data=data, postgres=PG_SETTINGS, load_average=loads,
-           busy_department=prepared["department"], waiting_to_accept=prepared["waiting"], explain=plans,
+           busy_department=prepared["department"], queues=counts, explain=plans,
            submission={"drafts_prepared": len(prepared["drafts"]),
                        "pool_exhausted": results[SUBMISSION].get("pool_exhausted", False)})
     print(f"data: {total:,} cases; generated in {data.get('generate_s')}s"

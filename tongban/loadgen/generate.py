@@ -88,7 +88,8 @@ def generate(plan: Plan, *, echo: Callable[[str], None]) -> dict[str, int]:
 
         made, statuses = generator.run(plan.cases, chunk=CHUNK, flush=flush)
         out.wait()
-        echo(f"  办件写入完成：{made:,} 件，{_rate(made, phase)} 件/秒")
+        echo(f"  办件写入完成：{made:,} 件，{_rate(made, phase)} 件/秒（其中等待数据库写入 {out.waited:.0f} 秒，"
+             f"共 {time.perf_counter() - phase:.0f} 秒）")
         echo(f"  办件编号计数器：{generator.write_counters():,} 行（下一次真实提交接续最后的序号）")
         for table in [*people.all(), *cases.all()]:
             w.sync_sequence(table)

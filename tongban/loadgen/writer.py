@@ -86,6 +86,7 @@ class Writer:
     echo: Echo
     written: dict[str, int] = field(default_factory=dict)
     pending: dict[str, tuple[Table, list[list[Any]]]] = field(default_factory=dict)
+    waited: float = 0.0  # seconds the caller spent waiting for background flushes (the database was slower)
     _thread: threading.Thread | None = None
     _error: BaseException | None = None
 
@@ -131,7 +132,9 @@ class Writer:
     def wait(self) -> None:
         """Wait for a background flush; re-raise its error."""
         if self._thread is not None:
+            began = time.perf_counter()
             self._thread.join()
+            self.waited += time.perf_counter() - began
             self._thread = None
         if self._error is not None:
             error, self._error = self._error, None
