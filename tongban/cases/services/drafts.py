@@ -261,6 +261,15 @@ def store_upload(*, actor: CaseActor, upload: UploadedFile) -> Any:
     return file_store(owner_user_id=actor.user_id, upload=upload, purpose=MATERIAL_PURPOSE)
 
 
+def file_attachment_create(*, actor: CaseActor, info: Any, material_name: str, source: str,
+                           draft: Draft | None = None, case: Any = None, supplement_round: int = 0) -> Attachment:
+    """One attachment row for a stored file (new upload or 材料复用), on a draft or on a case's supplement round."""
+    return Attachment.objects.create(
+        draft=draft, case=case, material_name=material_name, source=source, file_id=info.id,
+        display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256,
+        supplement_round=supplement_round, added_by_id=actor.account_id)
+
+
 @atomic_service
 def draft_attachment_upload(
     *, user: Any, org_id: int | None = None, draft_id: int, material_name: str, upload: UploadedFile,
@@ -271,9 +280,8 @@ def draft_attachment_upload(
     draft = _draft_for(actor, draft_id, lock=True)
     _requirement_named(draft, material_name)
     info = store_upload(actor=actor, upload=upload)
-    attachment = Attachment.objects.create(
-        draft=draft, material_name=material_name, source=AttachmentSource.UPLOAD, file_id=info.id,
-        display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256, added_by_id=actor.account_id)
+    attachment = file_attachment_create(actor=actor, info=info, material_name=material_name,
+                                        source=AttachmentSource.UPLOAD, draft=draft)
     draft.save(update_fields=["updated_at"])
     return attachment_row(attachment)
 
@@ -298,9 +306,8 @@ def draft_attachment_reuse(
     draft = _draft_for(actor, draft_id, lock=True)
     _requirement_named(draft, material_name)
     info = reusable_file(actor=actor, file_id=file_id)
-    attachment = Attachment.objects.create(
-        draft=draft, material_name=material_name, source=AttachmentSource.REUSE, file_id=info.id,
-        display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256, added_by_id=actor.account_id)
+    attachment = file_attachment_create(actor=actor, info=info, material_name=material_name,
+                                        source=AttachmentSource.REUSE, draft=draft)
     draft.save(update_fields=["updated_at"])
     return attachment_row(attachment)
 

@@ -58,7 +58,7 @@ from tongban.cases.records import (
 )
 from tongban.cases.registry import PaymentRequest, ResultRequest, payment_requesters, result_issuers
 from tongban.cases.services.config import processing_config_for
-from tongban.cases.services.drafts import confirm_license, reusable_file, store_upload
+from tongban.cases.services.drafts import confirm_license, file_attachment_create, reusable_file, store_upload
 from tongban.core.audit import atomic_service
 from tongban.core.calendar import deadline_add
 from tongban.core.errors import Conflict, Issue, ValidationFailed
@@ -339,10 +339,8 @@ def case_attachment_upload(*, user: Any, org_id: int | None = None, case_id: int
     """Supply a material for a supplement request (待补齐补正) with a new upload."""
     actor, case, round_ = _supplement_target(user=user, org_id=org_id, case_id=case_id, material_name=material_name)
     info = store_upload(actor=actor, upload=upload)
-    return attachment_row(Attachment.objects.create(
-        case=case, material_name=material_name, source=AttachmentSource.UPLOAD, file_id=info.id,
-        display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256,
-        supplement_round=round_, added_by_id=actor.account_id))
+    return attachment_row(file_attachment_create(actor=actor, info=info, material_name=material_name,
+                                                 source=AttachmentSource.UPLOAD, case=case, supplement_round=round_))
 
 
 @atomic_service
@@ -351,10 +349,8 @@ def case_attachment_reuse(*, user: Any, org_id: int | None = None, case_id: int,
     """Supply a material for a supplement request with an earlier accepted upload (材料复用)."""
     actor, case, round_ = _supplement_target(user=user, org_id=org_id, case_id=case_id, material_name=material_name)
     info = reusable_file(actor=actor, file_id=file_id)
-    return attachment_row(Attachment.objects.create(
-        case=case, material_name=material_name, source=AttachmentSource.REUSE, file_id=info.id,
-        display_name=info.display_name, mime=info.mime, size=info.size, sha256=info.sha256,
-        supplement_round=round_, added_by_id=actor.account_id))
+    return attachment_row(file_attachment_create(actor=actor, info=info, material_name=material_name,
+                                                 source=AttachmentSource.REUSE, case=case, supplement_round=round_))
 
 
 @atomic_service
