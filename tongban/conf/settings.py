@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "tongban.directory",
     "tongban.catalog",
     "tongban.cases",
+    "tongban.licenses",
     "tongban.search",
     "tongban.web",
     "tongban.api",
