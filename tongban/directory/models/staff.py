@@ -17,6 +17,8 @@ class StaffRole(models.TextChoices):
     APPROVER = "approver", _("审批人员")
     REALNAME_REVIEWER = "realname_reviewer", _("实名审核人员")
     DEPARTMENT_CATALOG_ADMIN = "department_catalog_admin", _("部门事项管理员")
+    LICENSE_ADMIN = "license_admin", _("证照管理人员")
+    LICENSE_LOOKUP = "license_lookup", _("一证通办查询人员")
     DEPARTMENT_ADMIN = "department_admin", _("部门管理员")
     PLATFORM_CATALOG_ADMIN = "platform_catalog_admin", _("平台事项管理员")
     PLATFORM_ADMIN = "platform_admin", _("平台管理员")
@@ -31,7 +33,7 @@ SEPARATED_ADMIN_ROLES = frozenset({StaffRole.SYSTEM_ADMIN, StaffRole.SECURITY_AD
 PLATFORM_ROLES = frozenset({StaffRole.PLATFORM_ADMIN, StaffRole.PLATFORM_CATALOG_ADMIN}) | SEPARATED_ADMIN_ROLES
 # Business roles (业务角色) that a department administrator manages for the staff of their own department.
 BUSINESS_ROLES = frozenset({StaffRole.WINDOW_CLERK, StaffRole.REVIEWER, StaffRole.APPROVER,
-                            StaffRole.DEPARTMENT_CATALOG_ADMIN})
+                            StaffRole.DEPARTMENT_CATALOG_ADMIN, StaffRole.LICENSE_ADMIN, StaffRole.LICENSE_LOOKUP})
 
 
 class Staff(models.Model):  # 工作人员
