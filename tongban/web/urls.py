@@ -2,6 +2,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tongban.web.applicant_urls import urlpatterns as applicant_urlpatterns
+from tongban.web.archive_urls import urlpatterns as archive_urlpatterns
+from tongban.web.license_admin_urls import urlpatterns as license_admin_urlpatterns
+from tongban.web.seal_urls import urlpatterns as seal_urlpatterns
+from tongban.web.wallet_urls import urlpatterns as wallet_urlpatterns
 from tongban.web.views import account, account_profile, account_security, login_methods, portal, staff_roles, workbench
 from tongban.web.views import calendar as calendar_views
 from tongban.web.views import cases_workbench as cases_wb
@@ -87,4 +91,8 @@ urlpatterns = [
     path("workbench/cases/<int:case_id>/files/<int:file_id>/", cases_wb.case_record_file, name="wb_case_file"),
     path("workbench/cases/<int:case_id>/<slug:action>/", cases_wb.case_action, name="wb_case_action"),
     *applicant_urlpatterns,
+    *seal_urlpatterns,
+    *license_admin_urlpatterns,
+    *wallet_urlpatterns,
+    *archive_urlpatterns,
 ]
