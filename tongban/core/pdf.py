@@ -134,6 +134,12 @@ class Document:
                     row.cell(cell or "—")
         pdf.ln(2)
 
+    def watermark(self, lines: Sequence[str]) -> None:
+        """Light diagonal text across this page and every following one, under the content written after it
+        (the 用证 copy's "此件由××提供，仅供办理政务服务事项时使用"). Call it before the content."""
+        self._pdf.watermark_lines = tuple(line for line in lines if line)
+        self._pdf.draw_watermark()
+
     def output(self) -> bytes:
         return bytes(self._pdf.output())
 
@@ -148,6 +154,23 @@ class _Pdf(FPDF):
     def __init__(self, *, footer: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self._footer_text = footer
+        self.watermark_lines: tuple[str, ...] = ()
+
+    def header(self) -> None:
+        if self.watermark_lines:
+            self.draw_watermark()
+
+    def draw_watermark(self) -> None:
+        x, y = self.get_x(), self.get_y()
+        self.set_font(FAMILY, "", 15)
+        self.set_text_color(205, 205, 205)
+        centre_x, centre_y = self.w / 2, self.h / 2
+        with self.rotation(35, centre_x, centre_y):
+            for row in range(-7, 8):
+                line = self.watermark_lines[row % len(self.watermark_lines)]
+                self.text(centre_x - self.get_string_width(line) / 2, centre_y + row * 24, line)
+        self.set_text_color(0, 0, 0)
+        self.set_xy(x, y)
 
     def footer(self) -> None:
         self.set_y(-14)
