@@ -1,0 +1,1 @@
+"""Licences selectors: one module per area (issuance, seals, qr, verification, consents, lookup, wallet …)."""
