@@ -242,12 +242,25 @@ FILE_SCANNER = env(
     help="Virus scanner of uploads: `simulator` (本地病毒扫描模拟器: finds only the EICAR test file), `none` (no "
          "scan; files are stored as `pending` — choose it explicitly, e.g. when a gateway scans uploads) or a "
          "scanner plugin registered by a deployment.")
+TSA = env(
+    "TONGBAN_TSA", default="simulator" if DEBUG or DEMO_MODE else "none", group="providers",
+    shown_default="simulator with TONGBAN_DEBUG or TONGBAN_DEMO, else none",
+    help="Timestamp authority (时间戳服务) for sealed PDFs (RFC 3161): `none` (signatures carry the signing time "
+         "only), `simulator` (本地时间戳模拟器: a TSA certificate issued by the platform root, tokens signed on this "
+         "server) or `rfc3161` (a real TSA at TONGBAN_TSA_URL).")
+TSA_URL = env("TONGBAN_TSA_URL", default="", group="providers",
+              help="URL of the RFC 3161 timestamp authority when TONGBAN_TSA is `rfc3161`, e.g. "
+                   "https://tsa.example.gov.cn/tsr.")
+TSA_TIMEOUT = env("TONGBAN_TSA_TIMEOUT", default=10, cast="int", group="providers",
+                  help="Seconds to wait for the RFC 3161 timestamp authority.")
+if TSA == "rfc3161" and not TSA_URL:
+    raise RuntimeError("TONGBAN_TSA=rfc3161 needs TONGBAN_TSA_URL")
 _SIMULATED = [name for name, value in [
     ("TONGBAN_SMS_PROVIDER", SMS_PROVIDER), ("TONGBAN_ENTERPRISE_REGISTRY_PROVIDER", ENTERPRISE_REGISTRY_PROVIDER),
     ("TONGBAN_REALNAME_POPULATION_PROVIDER", REALNAME_POPULATION_PROVIDER),
     ("TONGBAN_REALNAME_BANKCARD_PROVIDER", REALNAME_BANKCARD_PROVIDER),
     ("TONGBAN_REALNAME_FACE_PROVIDER", REALNAME_FACE_PROVIDER),
-    ("TONGBAN_FILE_SCANNER", FILE_SCANNER)] if value == "simulator"]
+    ("TONGBAN_FILE_SCANNER", FILE_SCANNER), ("TONGBAN_TSA", TSA)] if value == "simulator"]
 if _SIMULATED and not DEBUG and not DEMO_MODE:
     raise RuntimeError("local simulators are for development and the demo only (TONGBAN_DEBUG or TONGBAN_DEMO); "
                        "configure real providers for: " + ", ".join(_SIMULATED))
