@@ -491,3 +491,111 @@ class DepartmentSystemActor:
     client_id: str
     department_id: int
     name: str
+
+
+# ------------------------------------------------------------------ archive (电子档案) and sealed documents
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """A case that someone may read (:func:`tongban.cases.selectors.case_reader_check`): enough to scope a
+    follow-up read of another app's data about the case (its sealed documents)."""
+
+    case_id: int
+    case_number: str
+    department_id: int | None
+    reader_kind: str  # ActorKind: applicant | staff
+
+
+@dataclass(frozen=True)
+class ArchiveAttachment:
+    """A supplied material as the archive keeps it: a stored file (``file_id``) or a licence reference."""
+
+    id: int
+    material_name: str
+    source: str
+    file_id: int | None
+    license_reference: dict[str, Any] | None
+    display_name: str
+    mime: str
+    size: int
+    sha256: str
+    supplement_round: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ArchiveEvent:
+    """One row of the case's timeline (办件时间线), unabridged."""
+
+    id: int
+    transition: str
+    from_status: str
+    to_status: str
+    occurred_at: datetime
+    actor_kind: str
+    actor_label: str
+    on_behalf_of_label: str
+    department_id: int | None
+    step_name: str
+    opinion: str
+    attachments: tuple[int, ...]
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseArchiveRecord:
+    """Everything about one case, unmasked, for its archive package (电子档案) and its sealed documents (办件文书):
+    metadata, the submitted form, the supplied materials, the decision documents and results, and the whole
+    timeline (events, steps, supplement requests, special procedures). Only the platform's own consumers read it
+    (:func:`tongban.cases.selectors.case_archive_record` checks nothing)."""
+
+    id: int
+    case_number: str
+    kind: str
+    parent_id: int | None
+    item_code: str
+    item_name: str
+    implementation_code: str
+    department_id: int | None
+    department_name: str
+    applicant_kind: str
+    applicant_user_id: int
+    organization_id: int | None
+    applicant_name: str
+    applicant_id_number: str
+    status: str
+    status_label: str
+    acceptance_mode: str
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    decided_at: datetime | None
+    completed_at: datetime | None
+    delivered_at: datetime | None
+    closed_at: datetime | None
+    acceptance_due: date | None
+    decision_due: date | None
+    promised_limit_value: int
+    promised_limit_unit: str
+    decision_outcome: str
+    delivery_method: str
+    fee_amount_fen: int | None
+    fee_paid_at: datetime | None
+    payment_reference: str
+    form_key: str
+    form_data: dict[str, Any]
+    form_snapshot: dict[str, Any]
+    decision_documents: tuple[dict[str, Any], ...]
+    result_references: tuple[dict[str, Any], ...]
+    attachments: tuple[ArchiveAttachment, ...]
+    events: tuple[ArchiveEvent, ...]
+    steps: tuple[dict[str, Any], ...]
+    supplements: tuple[dict[str, Any], ...]
+    special_procedures: tuple[dict[str, Any], ...]
+
+    @property
+    def applicant_kind_label(self) -> str:
+        return choice_label(ApplicantKind, self.applicant_kind)
+
+    def event(self, event_id: int) -> ArchiveEvent | None:
+        return next((e for e in self.events if e.id == event_id), None)

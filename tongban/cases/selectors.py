@@ -23,9 +23,12 @@ from tongban.cases.actors import (
     CaseActor,
     actor_tokens,
     applicant_actor,
+    case_for_actor,
     id_index,
+    implementation_code,
     is_own_case,
     name_index,
+    staff_actor,
 )
 from tongban.cases.materials import (
     requirements_of_versions,
@@ -58,6 +61,10 @@ from tongban.cases.present import (
 from tongban.cases.records import (
     ApplicantCaseRow,
     ApplicantCaseView,
+    ArchiveAttachment,
+    ArchiveEvent,
+    CaseAccess,
+    CaseArchiveRecord,
     CaseClock,
     CaseProgress,
     CaseReceipt,
@@ -77,9 +84,10 @@ from tongban.organizations.interface import AgentScope
 __all__ = [
     "BATCH_ACCEPT_MAX", "BATCH_ACCEPT_MODES", "QUEUES", "BatchAcceptRow", "CaseBrief", "CaseQueue",
     "ProcessingConfigSummary", "Rows", "attachment_reusable_list", "bundle_progress",
-    "case_batch_accept_check_for_staff", "case_brief_for_department", "case_clock", "case_detail_for_applicant",
-    "case_id_by_number", "case_list_for_organization", "case_list_for_person", "case_progress_lookup",
-    "case_queue_counts_for_staff", "case_queue_for_staff", "case_receipt_for_applicant", "case_search_for_staff",
+    "case_archive_record", "case_batch_accept_check_for_staff", "case_brief_for_department", "case_clock",
+    "case_detail_for_applicant", "case_id_by_number", "case_list_for_organization", "case_list_for_person",
+    "case_progress_lookup", "case_queue_counts_for_staff", "case_queue_for_staff", "case_reader_check",
+    "case_receipt_for_applicant", "case_search_for_staff",
     "draft_list_for_applicant", "processing_config_summaries", "reusable_file_ids",
 ]
 
@@ -651,3 +659,77 @@ def case_progress_lookup(*, case_number: str, applicant_name: str) -> CaseProgre
                         status_label=status_label(status, acceptance_mode=case.acceptance_mode),
                         updated_on=clock.local_date(changed))
 
+
+
+# ------------------------------------------------------------------ archive (电子档案) and sealed documents
+
+
+def case_reader_check(*, user: Any, case_id: int, action: str, org_id: int | None = None) -> CaseAccess:
+    """Whether ``user`` may read the case: its applicant (a person, or someone with the organisation ``org_id``'s
+    "view_cases" scope) or, for a staff account without ``org_id``, staff whose scope covers it. Otherwise 404
+    (``concealed_denial`` with ``action``: call it inside an ``atomic_service`` so that the refusal is audited)."""
+    if org_id is None and getattr(user, "kind", "") == "staff":
+        actor = staff_actor(user=user, action=action)
+    else:
+        actor = applicant_actor(user=user, org_id=org_id)
+        if actor.org is not None:
+            actor.org.require(AgentScope.VIEW_CASES)
+    case = case_for_actor(actor=actor, case_id=case_id, action=action, lock=False)
+    return CaseAccess(case_id=case.pk, case_number=case.case_number, department_id=case.department_id,
+                      reader_kind=actor.kind)
+
+
+def _archive_attachments(case: Case) -> tuple[ArchiveAttachment, ...]:
+    owners = [case.pk] + ([case.parent_id] if case.kind == CaseKind.BUNDLE_CHILD and case.parent_id else [])
+    return tuple(ArchiveAttachment(
+        id=a.pk, material_name=a.material_name, source=a.source, file_id=a.file_id,
+        license_reference=dict(a.license_reference) if a.license_reference else None, display_name=a.display_name,
+        mime=a.mime, size=a.size, sha256=a.sha256, supplement_round=a.supplement_round, created_at=a.created_at)
+        for a in Attachment.objects.filter(case_id__in=owners).order_by("material_name", "created_at", "pk"))
+
+
+def case_archive_record(*, case_id: int) -> CaseArchiveRecord:
+    """Everything about the case for its archive package and its sealed documents, unmasked (NotFound for an
+    unknown id). No permission check: only the platform's own consumers call it, never for a request."""
+    case = (Case.objects.select_related("department", "implementation").filter(pk=case_id).first())
+    if case is None:
+        raise NotFound(_("没有找到这个办件。"))
+    events = tuple(ArchiveEvent(
+        id=e.pk, transition=e.transition, from_status=e.from_status, to_status=e.to_status,
+        occurred_at=e.occurred_at, actor_kind=e.actor_kind, actor_label=e.actor_label,
+        on_behalf_of_label=e.on_behalf_of_label, department_id=e.department_id, step_name=e.step_name,
+        opinion=e.opinion, attachments=tuple(int(i) for i in e.attachments or ()), detail=dict(e.detail or {}))
+        for e in case.events.order_by("occurred_at", "pk"))
+    steps = tuple({
+        "position": s.position, "round": s.round, "name": s.name, "kind": s.kind, "role": s.role,
+        "department_id": s.department_id, "department_name": s.department.name, "budget_days": s.budget_days,
+        "due": s.due, "opened_at": s.opened_at, "closed_at": s.closed_at, "outcome": s.outcome,
+        "opinion": s.opinion, "attachments": list(s.attachments or ()), "actor_label": s.actor_label}
+        for s in case.steps.select_related("department").order_by("opened_at", "pk"))
+    supplements = tuple({
+        "round": r.round, "items": list(r.items or ()), "requested_at": r.requested_at,
+        "requested_by_label": r.requested_by_label, "resubmitted_at": r.resubmitted_at,
+        "stopped_working_days": r.stopped_working_days} for r in case.supplements.order_by("round"))
+    procedures = tuple({
+        "kind": p.kind, "reason": p.reason, "started_at": p.started_at, "started_by_label": p.started_by_label,
+        "ended_at": p.ended_at, "ended_by_label": p.ended_by_label, "result": p.result,
+        "stopped_working_days": p.stopped_working_days} for p in case.special_procedures.order_by("started_at"))
+    return CaseArchiveRecord(
+        id=case.pk, case_number=case.case_number, kind=case.kind, parent_id=case.parent_id,
+        item_code=case.item_code, item_name=case.item_name, implementation_code=implementation_code(case),
+        department_id=case.department_id, department_name=case.department.name if case.department else "",
+        applicant_kind=case.applicant_kind, applicant_user_id=case.applicant_user_id,
+        organization_id=case.organization_id, applicant_name=case.applicant_name,
+        applicant_id_number=case.applicant_id_number, status=case.status,
+        status_label=status_label(case.status, acceptance_mode=case.acceptance_mode),
+        acceptance_mode=case.acceptance_mode, submitted_at=case.submitted_at, accepted_at=case.accepted_at,
+        decided_at=case.decided_at, completed_at=case.completed_at, delivered_at=case.delivered_at,
+        closed_at=case.closed_at, acceptance_due=case.acceptance_due, decision_due=case.decision_due,
+        promised_limit_value=case.promised_limit_value, promised_limit_unit=case.promised_limit_unit,
+        decision_outcome=case.decision_outcome, delivery_method=case.delivery_method,
+        fee_amount_fen=case.fee_amount_fen, fee_paid_at=case.fee_paid_at, payment_reference=case.payment_reference,
+        form_key=case.form_key, form_data=case.form_data, form_snapshot=dict(case.form_snapshot or {}),
+        decision_documents=tuple(dict(d) for d in case.decision_documents or ()),
+        result_references=tuple(dict(r) for r in case.result_references or ()),
+        attachments=_archive_attachments(case), events=events, steps=steps, supplements=supplements,
+        special_procedures=procedures)

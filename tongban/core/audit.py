@@ -33,6 +33,7 @@ __all__ = [
     "Target",
     "actor_from_user",
     "atomic_service",
+    "audit_entries_for_target",
     "audit_record",
     "audit_verify",
     "concealed_denial",
@@ -155,6 +156,20 @@ def audit_verify() -> Iterator[ChainProblem]:
         yield ChainProblem(head.last_seq, f"chain ends at {last_seq} but the head records {head.last_seq} (tail deleted)")
 
 
+
+
+def audit_entries_for_target(*, type: str, id: str) -> list[dict[str, Any]]:
+    """Every record whose target is (``type``, ``id``), oldest first, as plain JSON-ready dicts (the chain's
+    ``seq`` and ``hash`` included, so that an extract can be checked against the log). No permission check: the
+    electronic archive (电子档案) copies a case's records into its package."""
+    rows = AuditEvent.objects.filter(object_type=type, object_id=str(id)[:100]).order_by("seq")
+    return [{
+        "seq": e.seq, "occurred_at": e.occurred_at.astimezone(UTC).isoformat(), "action": e.action,
+        "outcome": e.outcome, "actor_type": e.actor_type, "actor_id": e.actor_id, "actor_label": e.actor_label,
+        "on_behalf_of_type": e.on_behalf_of_type, "on_behalf_of_id": e.on_behalf_of_id,
+        "on_behalf_of_label": e.on_behalf_of_label, "object_type": e.object_type, "object_id": e.object_id,
+        "object_label": e.object_label, "request_id": e.request_id, "detail": e.detail, "hash": e.hash,
+    } for e in rows]
 
 
 P = ParamSpec("P")

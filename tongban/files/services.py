@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,6 +41,7 @@ __all__ = [
     "FileIntegrityError",
     "StoredFileInfo",
     "file_delete_unreferenced",
+    "file_ids_with_purpose",
     "file_info",
     "file_list_reusable",
     "file_read",
@@ -184,6 +186,12 @@ def file_info(*, file_id: int) -> StoredFileInfo | None:
     """What is known about a stored file, or ``None``. No permission check."""
     row = StoredFile.objects.filter(pk=file_id).first()
     return _info(row) if row is not None else None
+
+
+def file_ids_with_purpose(*, file_ids: Collection[int], purpose: str) -> set[int]:
+    """Those of ``file_ids`` stored with ``purpose`` (one query): for reference checkers that keep every file of
+    a purpose (the archive keeps its packages' files by purpose, not by a column per file)."""
+    return set(StoredFile.objects.filter(pk__in=list(file_ids), purpose=purpose).values_list("pk", flat=True))
 
 
 def file_read(*, file_id: int) -> tuple[StoredFileInfo, bytes]:
