@@ -276,6 +276,10 @@ SEARCH_RESULTS_PER_PAGE = env("TONGBAN_SEARCH_PAGE_SIZE", default=10, cast="int"
 DUE_WARN_WORKING_DAYS = env(
     "TONGBAN_DUE_WARN_WORKING_DAYS", default=2, cast="int", group="cases",
     help="A case turns yellow (临近到期) when its due date is this many working days away or fewer; red once overdue.")
+ARCHIVE_RETENTION_YEARS = env(
+    "TONGBAN_ARCHIVE_RETENTION_YEARS", default=30, cast="int", group="licenses",
+    help="Retention period (保管期限, years) of a case's archive package (电子档案) when its item has no policy of its "
+         "own (set per item under /workbench/archives/policies/). 0 keeps packages permanently.")
 
 # Background work (Django's task framework) and the transactional outbox: docs/operations/outbox.md
 TASK_BACKEND = env(
