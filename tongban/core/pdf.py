@@ -10,6 +10,7 @@ The output is a plain PDF 1.7 file that pyHanko can sign (PAdES) by an increment
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -139,6 +140,11 @@ class Document:
         (the 用证 copy's "此件由××提供，仅供办理政务服务事项时使用"). Call it before the content."""
         self._pdf.watermark_lines = tuple(line for line in lines if line)
         self._pdf.draw_watermark()
+
+    def image(self, data: bytes, *, width: float, x: float | None = None, y: float | None = None) -> None:
+        """A PNG or JPEG image ``width`` mm wide, at (``x``, ``y``) or, without ``y``, at the current line (the text
+        then continues below it)."""
+        self._pdf.image(io.BytesIO(data), x=x if x is not None else self._pdf.get_x(), y=y, w=width)
 
     def output(self) -> bytes:
         return bytes(self._pdf.output())
