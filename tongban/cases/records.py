@@ -15,6 +15,7 @@ from tongban.cases.models.codes import (
     DeliveryMethod,
     StepKind,
 )
+from tongban.core.audit import Actor
 from tongban.directory.interface import StaffRole
 
 # ------------------------------------------------------------------ labels
@@ -505,6 +506,8 @@ class CaseAccess:
     case_number: str
     department_id: int | None
     reader_kind: str  # ActorKind: applicant | staff
+    audit_actor: Actor  # who reads, as the audit log records them
+    on_behalf_of: Actor | None = None
 
 
 @dataclass(frozen=True)

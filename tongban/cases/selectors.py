@@ -676,7 +676,7 @@ def case_reader_check(*, user: Any, case_id: int, action: str, org_id: int | Non
             actor.org.require(AgentScope.VIEW_CASES)
     case = case_for_actor(actor=actor, case_id=case_id, action=action, lock=False)
     return CaseAccess(case_id=case.pk, case_number=case.case_number, department_id=case.department_id,
-                      reader_kind=actor.kind)
+                      reader_kind=actor.kind, audit_actor=actor.audit_actor, on_behalf_of=actor.on_behalf_of)
 
 
 def _archive_attachments(case: Case) -> tuple[ArchiveAttachment, ...]:
