@@ -18,6 +18,10 @@ from tongban.cases.models.codes import (
     StepOutcome,
 )
 from tongban.cases.records import (
+    ArchiveAttachment,
+    ArchiveEvent,
+    CaseAccess,
+    CaseArchiveRecord,
     DecisionDocument,
     DepartmentSystemActor,
     StepSpec,
@@ -41,7 +45,7 @@ from tongban.cases.workflow import TOPICS, TRANSITION_LABELS
 
 __all__ = [
     "ACCEPTANCE_WORKING_DAYS", "TOPICS", "TRANSITION_LABELS", "AcceptanceMode", "ActorKind", "ApplicantKind",
-    "AttachmentSource", "CaseKind", "CaseStatus", "DecisionDocument", "DecisionOutcome", "DeliveryMethod",
+    "ArchiveAttachment", "ArchiveEvent", "AttachmentSource", "CaseAccess", "CaseArchiveRecord", "CaseKind", "CaseStatus", "DecisionDocument", "DecisionOutcome", "DeliveryMethod",
     "DepartmentSystemActor", "LicenseReference", "LicenseResolver", "PaymentRequest", "PaymentRequester",
     "ResultIssuer", "ResultReference", "ResultRequest", "SpecialProcedureKind", "StepKind", "StepOutcome",
     "StepSpec", "StepUpRequired", "SupplementItem", "license_resolver_register", "payment_requester_register",
