@@ -15,8 +15,8 @@ result_issuer_register``), or the case engine's ``ready`` imports it, whichever 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ class ResultRequest:
     applicant_user_id: int
     organization_id: int | None
     delivery_method: str
+    # The applicant as the case records them (a verified person's name and ID number, or the organisation's name
+    # and credit code) and the application form's data: what the result (a licence) is made out to and from.
+    applicant_name: str = ""
+    applicant_number: str = ""
+    form_data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -613,7 +613,9 @@ def _issue_results(case: Case) -> None:
         item_code=case.item_code, item_name=case.item_name, result_name=version.result_name if version else "",
         result_type=version.result_type if version else "", department_id=case.department_id or 0,
         applicant_kind=case.applicant_kind, applicant_user_id=case.applicant_user_id,
-        organization_id=case.organization_id, delivery_method=case.delivery_method)
+        organization_id=case.organization_id, delivery_method=case.delivery_method,
+        applicant_name=case.applicant_name or "", applicant_number=case.applicant_id_number or "",
+        form_data=dict(case.form_data))
     references = []
     for issuer in result_issuers():
         if issuer.handles(request):
