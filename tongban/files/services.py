@@ -46,6 +46,7 @@ __all__ = [
     "file_list_reusable",
     "file_read",
     "file_store",
+    "file_store_generated",
 ]
 
 ALL_KINDS = frozenset(KINDS)
@@ -176,6 +177,48 @@ def file_store(*, owner_user_id: int, upload: UploadedFile, purpose: str, max_by
             owner_user_id=owner_user_id, purpose=purpose, kind=sniffed.kind, mime=sniffed.mime, size=len(data),
             sha256=hashlib.sha256(data).hexdigest(), storage_name=storage_name,
             display_name=display_name_clean(upload.name, kind=sniffed.kind), scan_status=scan_status)
+    except BaseException:
+        sealed_delete(storage_name)
+        raise
+    return _info(row)
+
+
+# What the platform itself makes (sealed PDFs, seal images, archive manifests and packages): kind → MIME type.
+GENERATED_KINDS: dict[str, str] = {
+    **{kind: mime for kind, (mime, _names, _default) in KINDS.items()},
+    "json": "application/json",
+    "zip": "application/zip",
+    "csv": "text/csv",
+}
+_GENERATED_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",), "png": (b"\x89PNG\r\n\x1a\n",), "jpeg": (b"\xff\xd8\xff",), "zip": (b"PK\x03\x04", b"PK\x05\x06"),
+}
+
+
+@atomic_service
+def file_store_generated(*, owner_user_id: int, data: bytes, kind: str, display_name: str,
+                         purpose: str) -> StoredFileInfo:
+    """Keep a file the platform made itself (a sealed PDF, an archive package): encrypted like uploads, but not
+    scanned or re-encoded (it never came from outside), so its bytes — and a signature over them — stay as they
+    are; ``scan_status`` is ``clean``. ``kind`` is one of :data:`GENERATED_KINDS`; the content must start like that
+    kind. ``owner_user_id`` is the account the file belongs to (0 for the platform)."""
+    if not purpose or len(purpose) > PURPOSE_MAX:
+        raise ValueError(f"purpose must be 1-{PURPOSE_MAX} characters")
+    if kind not in GENERATED_KINDS:
+        raise ValueError(f"kind must be one of {sorted(GENERATED_KINDS)}")
+    if not data:
+        raise ValueError("a generated file cannot be empty")
+    magic = _GENERATED_MAGIC.get(kind)
+    if magic and not data.startswith(magic):
+        raise ValueError(f"the data is not a {kind} file")
+    storage_name = sealed_save(data)
+    try:
+        row = StoredFile.objects.create(
+            owner_user_id=owner_user_id, purpose=purpose, kind=kind, mime=GENERATED_KINDS[kind], size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(), storage_name=storage_name,
+            display_name=(display_name_clean(display_name, kind=kind) if kind in KINDS
+                          else display_name.replace("/", "_").replace("\\", "_").strip()[:200] or f"file.{kind}"),
+            scan_status=ScanStatus.CLEAN)
     except BaseException:
         sealed_delete(storage_name)
         raise
