@@ -1,0 +1,142 @@
+"""Reading electronic seals (电子印章) and their usage logs (用章记录), scoped to the acting staff member: a
+department administrator sees their department's seals, a platform administrator every seal. A seal outside the
+scope answers like a missing one (404, audited as a denial by :func:`seal_get_for_staff`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from tongban.core.audit import Target, actor_from_user, atomic_service, concealed_denial, denial
+from tongban.core.errors import NotFound
+from tongban.directory.scope import StaffContext, staff_audit_actor, staff_context_for_user
+from tongban.licenses.models import Seal, SealKind, SealStatus, SealUsage
+from tongban.licenses.pki import CertificateSummary, certificate_summary
+from tongban.licenses.workflow import SEAL_ADMIN, Transition, seal_transitions_from
+
+__all__ = [
+    "SealDetail", "SealRow", "seal_admin_context", "seal_get_for_staff", "seal_image_for_staff",
+    "seal_list_for_staff", "seal_manager", "seal_row", "seal_usage_list_for_staff",
+]
+
+
+@dataclass(frozen=True)
+class SealRow:
+    """A seal as lists and other areas see it (never the private key)."""
+
+    id: int
+    department_id: int
+    department_name: str
+    name: str
+    kind: str
+    kind_label: str
+    credit_code: str
+    status: str
+    status_label: str
+    status_reason: str
+    certificate_serial: str
+    not_before: datetime
+    not_after: datetime
+    created_at: datetime
+    status_changed_at: datetime | None
+    usage_count: int = 0
+
+
+@dataclass(frozen=True)
+class SealDetail:
+    seal: SealRow
+    certificate: CertificateSummary
+    authority_name: str
+    transitions: list[Transition]
+    created_by: str
+
+
+def seal_row(seal: Seal, *, usage_count: int = 0) -> SealRow:
+    return SealRow(
+        id=seal.pk, department_id=seal.department_id, department_name=seal.department.name, name=seal.name,
+        kind=seal.kind, kind_label=str(SealKind(seal.kind).label), credit_code=seal.credit_code,
+        status=seal.status, status_label=str(SealStatus(seal.status).label), status_reason=seal.status_reason,
+        certificate_serial=seal.certificate_serial, not_before=seal.not_before, not_after=seal.not_after,
+        created_at=seal.created_at, status_changed_at=seal.status_changed_at, usage_count=usage_count)
+
+
+def seal_manager(staff: StaffContext | None) -> bool:
+    """Whether the staff member manages seals (电子印章): a department or platform administrator."""
+    return staff is not None and (staff.is_platform_admin or staff.is_department_admin)
+
+
+def seal_admin_context(*, user: Any, action: str, department_id: int | None = None,
+                       target: Target | None = None) -> StaffContext:
+    """The acting seal administrator, or an audited refusal: 403 for someone who does not manage seals at all,
+    404 (concealed) for a department administrator reaching another department's seal."""
+    staff = staff_context_for_user(user)
+    if staff is None:
+        raise denial(action=action, actor=actor_from_user(user), target=target,
+                     message=_("只有工作人员可以管理电子印章。"))
+    actor = staff_audit_actor(staff)
+    if not seal_manager(staff):
+        raise denial(action=action, actor=actor, target=target,
+                     message=_("只有部门管理员或平台管理员可以管理电子印章。"))
+    if department_id is not None and not (staff.is_platform_admin or department_id == staff.department_id):
+        raise concealed_denial(action=action, actor=actor, target=target, message=_("没有找到这枚印章。"))
+    return staff
+
+
+def _scoped(staff: StaffContext) -> QuerySet[Seal]:
+    seals = Seal.objects.select_related("department")
+    if staff.is_platform_admin:
+        return seals
+    if staff.is_department_admin:
+        return seals.filter(department_id=staff.department_id)
+    return seals.none()
+
+
+def seal_list_for_staff(*, staff: StaffContext, status: str | None = None, query: str = "") -> list[SealRow]:
+    """The seals in the staff member's scope, newest first, with their number of uses."""
+    seals = _scoped(staff).annotate(uses=Count("usages"))
+    if status in SealStatus.values:
+        seals = seals.filter(status=status)
+    if query:
+        seals = seals.filter(Q(name__icontains=query) | Q(department__name__icontains=query))
+    return [seal_row(s, usage_count=s.uses) for s in seals.order_by("-created_at", "-pk")]
+
+
+def _get(*, user: Any, seal_id: int, action: str) -> tuple[StaffContext, Seal]:
+    target = Target(type="licenses.seal", id=str(seal_id))
+    staff = seal_admin_context(user=user, action=action, target=target)
+    seal = Seal.objects.select_related("department", "authority", "created_by").filter(pk=seal_id).first()
+    if seal is None:
+        raise NotFound(_("没有找到这枚印章。"), code="seal_not_found")
+    seal_admin_context(user=user, action=action, department_id=seal.department_id, target=target)
+    return staff, seal
+
+
+@atomic_service
+def seal_get_for_staff(*, user: Any, seal_id: int) -> SealDetail:
+    """One seal with its certificate and the transitions the staff member may make now."""
+    _staff, seal = _get(user=user, seal_id=seal_id, action="licenses.seal.view")
+    uses = SealUsage.objects.filter(seal_id=seal.pk).count()
+    return SealDetail(seal=seal_row(seal, usage_count=uses), certificate=certificate_summary(seal.certificate_pem),
+                      authority_name=seal.authority.name,
+                      transitions=seal_transitions_from(seal.status, actor=SEAL_ADMIN),
+                      created_by=seal.created_by.get_username() if seal.created_by else "")
+
+
+@atomic_service
+def seal_image_for_staff(*, user: Any, seal_id: int) -> bytes:
+    """The seal image (PNG) for a staff member who manages the seal."""
+    _staff, seal = _get(user=user, seal_id=seal_id, action="licenses.seal.view")
+    return bytes(seal.image_png)
+
+
+@atomic_service
+def seal_usage_list_for_staff(*, user: Any, seal_id: int) -> QuerySet[SealUsage, Any]:
+    """The seal's usage log (用章记录), newest first, as plain dicts (``purpose``, ``purpose_label`` is not
+    included: map with :class:`SealUsage.Purpose`)."""
+    _staff, seal = _get(user=user, seal_id=seal_id, action="licenses.seal.view")
+    return (SealUsage.objects.filter(seal_id=seal.pk).order_by("-created_at", "-pk")
+            .values("id", "purpose", "reference", "document_sha256", "actor_label", "created_at"))
