@@ -47,6 +47,7 @@ from tongban.directory import selectors as directory
 from tongban.directory.interface import StaffRole
 from tongban.directory.selectors import StaffContext, staff_context_for_user
 from tongban.files.services import file_store
+from tongban.licenses.selectors.documents import case_document_list_for_cases
 from tongban.web import case_forms as f
 
 PAGE_SIZE = 20
@@ -263,8 +264,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     staff = _staff(request)
     view = _open(request, case_id)
     actions = available_actions(view, staff)
+    case_ids = [view.id, *(child.case_id for child in view.children)]
     return render(request, "web/workbench/cases/detail.html", {
         "staff": staff, "case": view, "queues": _queue_nav(staff), "form": _rendered_form(view),
+        "sealed_documents": case_document_list_for_cases(case_ids=case_ids), "for_staff": True,
         "fee_yuan": f"{view.fee_amount_fen / 100:.2f}" if view.fee_amount_fen is not None else "",
         "actions": [{"name": name, "label": ACTION_LABELS.get(name, name), "danger": name in DANGER}
                     for name in actions]})

@@ -31,6 +31,7 @@ from tongban.catalog.forms.render import form_data_from_post, form_render
 from tongban.core.errors import DomainError, Issue, NotFound, NotPermitted, ValidationFailed
 from tongban.core.pdf import PdfUnavailable
 from tongban.identity.interface import AccountKind
+from tongban.licenses.selectors.documents import case_document_list_for_cases
 from tongban.notifications import selectors as notice_selectors
 from tongban.notifications import services as notice_services
 from tongban.organizations.interface import AgentScope
@@ -119,8 +120,10 @@ def _may_apply(user: Any, org_id: int | None) -> bool:
 def my_case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     view, org_id = _resolve(request, lambda org: case_selectors.case_detail_for_applicant(
         user=request.user, org_id=org, case_id=case_id))
+    case_ids = [view.id, *(child.case_id for child in (view.bundle.children if view.bundle else ()))]
     return render(request, "web/my/case.html", {"case": view, "org_id": org_id, "org_qs": org_query(org_id),
-                                                "is_bundle": view.kind == CaseKind.BUNDLE_PARENT})
+                                                "is_bundle": view.kind == CaseKind.BUNDLE_PARENT,
+                                                "sealed_documents": case_document_list_for_cases(case_ids=case_ids)})
 
 
 @never_cache
