@@ -20,7 +20,7 @@ from tongban.licenses.workflow import SEAL_ADMIN, Transition, seal_transitions_f
 
 __all__ = [
     "SealDetail", "SealRow", "seal_admin_context", "seal_get_for_staff", "seal_image_for_staff",
-    "seal_list_for_staff", "seal_manager", "seal_row", "seal_usage_list_for_staff",
+    "seal_list_for_staff", "seal_manager", "seal_manager_check", "seal_row", "seal_usage_list_for_staff",
 ]
 
 
@@ -84,6 +84,12 @@ def seal_admin_context(*, user: Any, action: str, department_id: int | None = No
     if department_id is not None and not (staff.is_platform_admin or department_id == staff.department_id):
         raise concealed_denial(action=action, actor=actor, target=target, message=_("没有找到这枚印章。"))
     return staff
+
+
+@atomic_service
+def seal_manager_check(*, user: Any, action: str = "licenses.seal.list") -> StaffContext:
+    """The acting seal administrator for the seal pages, or an audited refusal (403)."""
+    return seal_admin_context(user=user, action=action, target=Target(type="licenses.seal"))
 
 
 def _scoped(staff: StaffContext) -> QuerySet[Seal]:
