@@ -4,86 +4,24 @@ scope answers like a missing one (404, audited as a denial by :func:`seal_get_fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from tongban.core.audit import Target, actor_from_user, atomic_service, concealed_denial, denial
+from tongban.core.audit import Target, atomic_service
 from tongban.core.errors import NotFound
-from tongban.directory.scope import StaffContext, staff_audit_actor, staff_context_for_user
-from tongban.licenses.models import Seal, SealKind, SealStatus, SealUsage
-from tongban.licenses.pki import CertificateSummary, certificate_summary
-from tongban.licenses.workflow import SEAL_ADMIN, Transition, seal_transitions_from
+from tongban.directory.scope import StaffContext
+from tongban.licenses.models import Seal, SealStatus, SealUsage
+from tongban.licenses.pki import certificate_summary
+from tongban.licenses.seal_access import seal_admin_context, seal_manager
+from tongban.licenses.seal_records import SealDetail, SealRow, seal_row
+from tongban.licenses.workflow import SEAL_ADMIN, seal_transitions_from
 
 __all__ = [
     "SealDetail", "SealRow", "seal_admin_context", "seal_get_for_staff", "seal_image_for_staff",
     "seal_list_for_staff", "seal_manager", "seal_manager_check", "seal_row", "seal_usage_list_for_staff",
 ]
-
-
-@dataclass(frozen=True)
-class SealRow:
-    """A seal as lists and other areas see it (never the private key)."""
-
-    id: int
-    department_id: int
-    department_name: str
-    name: str
-    kind: str
-    kind_label: str
-    credit_code: str
-    status: str
-    status_label: str
-    status_reason: str
-    certificate_serial: str
-    not_before: datetime
-    not_after: datetime
-    created_at: datetime
-    status_changed_at: datetime | None
-    usage_count: int = 0
-
-
-@dataclass(frozen=True)
-class SealDetail:
-    seal: SealRow
-    certificate: CertificateSummary
-    authority_name: str
-    transitions: list[Transition]
-    created_by: str
-
-
-def seal_row(seal: Seal, *, usage_count: int = 0) -> SealRow:
-    return SealRow(
-        id=seal.pk, department_id=seal.department_id, department_name=seal.department.name, name=seal.name,
-        kind=seal.kind, kind_label=str(SealKind(seal.kind).label), credit_code=seal.credit_code,
-        status=seal.status, status_label=str(SealStatus(seal.status).label), status_reason=seal.status_reason,
-        certificate_serial=seal.certificate_serial, not_before=seal.not_before, not_after=seal.not_after,
-        created_at=seal.created_at, status_changed_at=seal.status_changed_at, usage_count=usage_count)
-
-
-def seal_manager(staff: StaffContext | None) -> bool:
-    """Whether the staff member manages seals (电子印章): a department or platform administrator."""
-    return staff is not None and (staff.is_platform_admin or staff.is_department_admin)
-
-
-def seal_admin_context(*, user: Any, action: str, department_id: int | None = None,
-                       target: Target | None = None) -> StaffContext:
-    """The acting seal administrator, or an audited refusal: 403 for someone who does not manage seals at all,
-    404 (concealed) for a department administrator reaching another department's seal."""
-    staff = staff_context_for_user(user)
-    if staff is None:
-        raise denial(action=action, actor=actor_from_user(user), target=target,
-                     message=_("只有工作人员可以管理电子印章。"))
-    actor = staff_audit_actor(staff)
-    if not seal_manager(staff):
-        raise denial(action=action, actor=actor, target=target,
-                     message=_("只有部门管理员或平台管理员可以管理电子印章。"))
-    if department_id is not None and not (staff.is_platform_admin or department_id == staff.department_id):
-        raise concealed_denial(action=action, actor=actor, target=target, message=_("没有找到这枚印章。"))
-    return staff
 
 
 @atomic_service

@@ -22,8 +22,9 @@ from tongban.directory.scope import staff_audit_actor
 from tongban.directory.selectors import department_get
 from tongban.licenses import pki
 from tongban.licenses.models import Seal, SealKind, SealStatus
+from tongban.licenses.seal_access import seal_admin_context
 from tongban.licenses.seal_image import seal_image_png
-from tongban.licenses.selectors.seals import SealRow, seal_admin_context, seal_row
+from tongban.licenses.seal_records import SealRow, seal_row
 from tongban.licenses.workflow import SEAL_ADMIN, seal_next_status
 
 __all__ = ["seal_create", "seal_default_name", "seal_ensure_for_department", "seal_transition"]
