@@ -21,7 +21,7 @@ from tongban.core.pdf import Document
 from tongban.licenses.models.codes import CaseDocumentKind
 
 # The word of each kind in the document number (石林公受〔2026〕05140001号).
-NUMBER_WORDS = {
+NUMBER_WORDS: dict[str, str] = {
     CaseDocumentKind.ACCEPTANCE_NOTICE: "受",
     CaseDocumentKind.SUPPLEMENT_NOTICE: "补",
     CaseDocumentKind.REFUSAL_DECISION: "不受",
