@@ -75,6 +75,7 @@ from tongban.cases.records import (
     choice_label,
     status_label,
 )
+from tongban.cases.registry import LicenseReference, license_resolvers
 from tongban.core.calendar import deadline_add
 from tongban.core.crypto import mask_id_number, mask_name
 from tongban.core.errors import NotFound
@@ -408,6 +409,27 @@ def attachment_reusable_list(*, user: Any, org_id: int | None = None, material_n
     if material_name:
         rows.sort(key=lambda r: r.material_name != material_name)
     return rows
+
+
+def license_options_for_applicant(*, user: Any, org_id: int | None = None,
+                                  license_type: str) -> list[LicenseReference]:
+    """The applicant's valid licences that can stand for a material whose ``license_type`` this is (免交), from the
+    registered licence resolvers; none without a resolver."""
+    if not license_type:
+        return []
+    actor = applicant_actor(user=user, org_id=org_id)
+    if actor.org is not None:
+        actor.org.require(AgentScope.APPLY)
+    seen: set[str] = set()
+    options: list[LicenseReference] = []
+    for resolver in license_resolvers():
+        for reference in resolver.licenses_for(user_id=actor.user_id or 0,
+                                               org_id=actor.org.org_id if actor.org else None,
+                                               license_type=license_type):
+            if reference.license_id not in seen:
+                seen.add(reference.license_id)
+                options.append(reference)
+    return options
 
 
 # ------------------------------------------------------------------ staff: the workbench

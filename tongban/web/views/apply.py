@@ -11,6 +11,7 @@ shows upload progress.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from tongban.cases import selectors as case_selectors
 from tongban.cases import services as case_services
-from tongban.cases.interface import StepUpRequired
+from tongban.cases.interface import LicenseReference, StepUpRequired
 from tongban.cases.records import DraftView, MaterialStatus, ReusableFile
 from tongban.cases.services import applicant as applicant_services
 from tongban.catalog import forms
@@ -177,17 +178,35 @@ class MaterialBlock:
     material: MaterialStatus
     errors: list[str] = field(default_factory=list)
     reusable: list[ReusableFile] = field(default_factory=list)
+    licenses: list[LicenseReference] = field(default_factory=list)
 
 
-def _material_blocks(view: DraftView, reusable: list[ReusableFile],
-                     errors: dict[str, list[str]]) -> list[MaterialBlock]:
+def _material_blocks(view: DraftView, reusable: list[ReusableFile], errors: dict[str, list[str]], *,
+                     licenses: Callable[[str], list[LicenseReference]] | None = None) -> list[MaterialBlock]:
     blocks = []
     for index, material in enumerate(view.materials):
         used = {a.file_id for a in material.attachments}
         offered = sorted((r for r in reusable if r.file_id not in used), key=lambda r: r.material_name != material.name)
+        options = licenses(material.license_type) if licenses is not None and material.license_type else []
         blocks.append(MaterialBlock(index=index, material=material, errors=errors.get(material.name, []),
-                                    reusable=offered))
+                                    reusable=offered, licenses=options))
     return blocks
+
+
+def _license_options(request: HttpRequest, org_id: int | None) -> Callable[[str], list[LicenseReference]]:
+    """The applicant's valid licences for a material's licence type (免交), asked once per type per page."""
+    cache: dict[str, list[LicenseReference]] = {}
+
+    def options(license_type: str) -> list[LicenseReference]:
+        if license_type not in cache:
+            try:
+                cache[license_type] = case_selectors.license_options_for_applicant(
+                    user=request.user, org_id=org_id, license_type=license_type)
+            except DomainError:
+                cache[license_type] = []
+        return cache[license_type]
+
+    return options
 
 
 def _posted_form_data(view: DraftView, request: HttpRequest) -> dict[str, Any]:
@@ -301,12 +320,21 @@ def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
                     case_services.draft_attachment_reuse(user=request.user, org_id=org_id, draft_id=draft_id,
                                                          material_name=material.name, file_id=int(file_id))
                     changed = True
+            elif verb == "license" and arg.isdigit() and int(arg) < len(view.materials):
+                material = view.materials[int(arg)]
+                identifier = (request.POST.get(f"license-{arg}") or "").strip()
+                if not identifier:
+                    material_errors.setdefault(material.name, []).append(_("请选择要使用的电子证照。"))
+                else:
+                    case_services.draft_attachment_license(user=request.user, org_id=org_id, draft_id=draft_id,
+                                                           material_name=material.name, license_id=identifier)
+                    changed = True
             elif verb == "remove" and arg.isdigit():
                 case_services.draft_attachment_remove(user=request.user, org_id=org_id, draft_id=draft_id,
                                                       attachment_id=int(arg))
                 changed = True
         except DomainError as problem:
-            name = view.materials[int(arg)].name if verb == "reuse" else ""
+            name = view.materials[int(arg)].name if verb in ("reuse", "license") else ""
             (material_errors.setdefault(name, []) if name else errors).append(problem.message)
 
         if _wants_json(request):
@@ -326,7 +354,7 @@ def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
         elif not (form_issues or material_errors or errors):
             messages.success(request, _("已上传。") if changed and verb != "remove" else
                              _("已删除。") if verb == "remove" else _("草稿已保存，可在“我的草稿”中继续填写。"))
-            anchor = "#materials" if verb in ("reuse", "remove", "upload") or changed else ""
+            anchor = "#materials" if verb in ("reuse", "license", "remove", "upload") or changed else ""
             return HttpResponseRedirect(_draft_url(draft_id, org_id) + anchor)
         view = applicant_services.draft_get(user=request.user, org_id=org_id, draft_id=draft_id)
 
@@ -337,7 +365,9 @@ def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
         rendered = form_render(view.form, values=values if values is not None else view.data,
                                prefilled=view.prefill, issues=form_issues)
     return render(request, "web/apply/draft.html", {
-        "view": view, "rendered_form": rendered, "blocks": _material_blocks(view, reusable, material_errors),
+        "view": view, "rendered_form": rendered,
+        "blocks": _material_blocks(view, reusable, material_errors,
+                                   licenses=None if view.blocked_reason else _license_options(request, org_id)),
         "errors": errors, "idempotency_key": _key(request), "org_id": org_id, "org_qs": org_query(org_id),
         "has_errors": bool(form_issues or material_errors or errors),
     })
