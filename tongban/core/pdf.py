@@ -111,12 +111,18 @@ class Document:
             pdf.set_xy(pdf.l_margin + LABEL_WIDTH, y)
             pdf.multi_cell(self.width - LABEL_WIDTH, LINE, value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def paragraph(self, text: str, *, size: float = 10.5, muted: bool = False) -> None:
+    @property
+    def cursor(self) -> tuple[int, float]:
+        """Where the next line goes: the page (1-based) and mm from the page's top (e.g. to place a seal there)."""
+        return int(self._pdf.page), float(self._pdf.get_y())
+
+    def paragraph(self, text: str, *, size: float = 10.5, muted: bool = False, align: str = "L") -> None:
+        """A paragraph that wraps; ``align`` is L (left), R (right, e.g. a signature block) or C."""
         pdf = self._pdf
         pdf.set_font(FAMILY, "", size)
         if muted:
             pdf.set_text_color(90, 90, 90)
-        pdf.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, size * 0.55, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0, 0, 0)
         pdf.ln(1)
 
