@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.licenses.wallet_world import ww  # noqa: F401
+from tests.licenses.wallet_world import make_wallet_world
 from tongban.core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
 from tongban.core.models import AuditEvent
 from tongban.licenses.models import LicenseConsent, LicenseStatus, LicenseUse, SealUsage
@@ -21,6 +21,11 @@ from tongban.licenses.selectors import wallet as wallet_selectors
 from tongban.licenses.services import consents as c
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ww(regions: dict[str, Any]) -> SimpleNamespace:
+    return make_wallet_world(regions)
 
 
 def _today() -> Any:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from tests.factories import make_staff
 from tests.licenses.factories import license_row
-from tests.licenses.wallet_world import add_organisation, ww  # noqa: F401
+from tests.licenses.wallet_world import add_organisation, make_wallet_world
 from tests.organizations.helpers import DIANCHI, ZHAO_ID
 from tongban.core.errors import NotPermitted, ValidationFailed
 from tongban.core.models import AuditEvent
@@ -21,6 +22,11 @@ from tongban.licenses.services import lookup
 
 pytestmark = pytest.mark.django_db
 PURPOSE = "办理户口迁移，申请人免交户口簿"
+
+
+@pytest.fixture
+def ww(regions: dict[str, Any]) -> SimpleNamespace:
+    return make_wallet_world(regions)
 
 
 def test_finds_the_valid_licences_masked(ww: SimpleNamespace) -> None:

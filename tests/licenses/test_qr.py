@@ -6,18 +6,24 @@ import base64
 import json
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.utils import timezone
 
-from tests.licenses.wallet_world import ww  # noqa: F401
+from tests.licenses.wallet_world import make_wallet_world
 from tongban.core.errors import Conflict, NotFound
 from tongban.licenses.keys import published_keys, signing_key_rotate
 from tongban.licenses.models import LicenseStatus
 from tongban.licenses.services import qr
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ww(regions: dict[str, Any]) -> SimpleNamespace:
+    return make_wallet_world(regions)
 
 
 def _unb64(text: str) -> bytes:

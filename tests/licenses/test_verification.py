@@ -5,17 +5,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from tests.licenses.wallet_world import _fresh_limiter, ww  # noqa: F401
+from tests.licenses.wallet_world import _fresh_limiter, make_wallet_world  # noqa: F401 (autouse fixture)
 from tongban.licenses.models import LicenseStatus, QrTokenUse, Verification
 from tongban.licenses.services import qr
 from tongban.licenses.services import verification as v
 
 pytestmark = pytest.mark.django_db
 IP = "203.0.113.7"
+
+
+@pytest.fixture
+def ww(regions: dict[str, Any]) -> SimpleNamespace:
+    return make_wallet_world(regions)
 
 
 def _wrong_check(identifier: str) -> str:

@@ -55,8 +55,3 @@ def add_organisation(w: SimpleNamespace) -> SimpleNamespace:
     licence = license_row(license_type=biz_type, holder_name=DIANCHI["name"], id_number=DIANCHI["credit_code"],
                           data={"name": DIANCHI["name"], "credit_code": DIANCHI["credit_code"], "scope": "软件开发"})
     return SimpleNamespace(org=org, biz_type=biz_type, licence=licence)
-
-
-@pytest.fixture
-def ww(regions: dict[str, Any]) -> SimpleNamespace:
-    return make_wallet_world(regions)

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.licenses.wallet_world import _fresh_limiter, add_organisation, ww  # noqa: F401
+from tests.licenses.wallet_world import _fresh_limiter, add_organisation, make_wallet_world  # noqa: F401 (autouse fixture)
 from tests.organizations.helpers import person
 from tests.web.helpers import signed_in
 from tongban.core.errors import NotFound
@@ -23,6 +23,11 @@ from tongban.licenses.services import consents as c
 from tongban.licenses.services import verification as v
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ww(regions: dict[str, Any]) -> SimpleNamespace:
+    return make_wallet_world(regions)
 
 
 def test_list_detail_and_states(ww: SimpleNamespace) -> None:

@@ -12,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from tongban.api import applicant as applicant_api
 from tongban.api import cases_callbacks
 from tongban.api import identity as identity_api
+from tongban.api import licenses as licenses_api
 from tongban.api import organizations as organizations_api
 from tongban.api import schemas as s
 from tongban.catalog import selectors as catalog
@@ -229,3 +230,4 @@ api.add_router("/identity", identity_api.router)
 api.add_router("/organizations", organizations_api.router)
 api.add_router("/applicant", applicant_api.router)
 api.add_router("/cases/callbacks", cases_callbacks.router)
+api.add_router("/licenses", licenses_api.router)

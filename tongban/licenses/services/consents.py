@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,9 +27,7 @@ from tongban.directory import selectors as directory
 from tongban.directory.interface import StaffRole
 from tongban.directory.scope import staff_audit_actor, staff_context_for_user
 from tongban.licenses.copies import CopyContent, CopyField, license_copy_sealed
-from tongban.licenses.identifiers import IdentifierError, identifier_parse
-from tongban.licenses.models import ConsentStatus, License, LicenseConsent, LicenseStatus, LicenseUse, RequesterKind
-from tongban.licenses.selectors.wallet import (
+from tongban.licenses.holding import (
     ConsentRow,
     FieldValue,
     consent_row,
@@ -38,6 +36,8 @@ from tongban.licenses.selectors.wallet import (
     license_fields,
     type_field_labels,
 )
+from tongban.licenses.identifiers import IdentifierError, identifier_parse
+from tongban.licenses.models import ConsentStatus, License, LicenseConsent, LicenseStatus, LicenseUse, RequesterKind
 from tongban.licenses.workflow import Transition
 
 REQUESTER_ROLES = frozenset({StaffRole.WINDOW_CLERK, StaffRole.APPROVER, StaffRole.LICENSE_LOOKUP})
@@ -47,11 +47,11 @@ HOLDER = "holder"
 
 CONSENT_TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     Transition("grant", (ConsentStatus.REQUESTED,), ConsentStatus.GRANTED, frozenset({HOLDER}),
-               gettext_lazy("同意授权")),
+               cast(str, gettext_lazy("同意授权"))),
     Transition("refuse", (ConsentStatus.REQUESTED,), ConsentStatus.REFUSED, frozenset({HOLDER}),
-               gettext_lazy("拒绝授权")),
+               cast(str, gettext_lazy("拒绝授权"))),
     Transition("revoke", (ConsentStatus.GRANTED,), ConsentStatus.REVOKED, frozenset({HOLDER}),
-               gettext_lazy("撤回授权")),
+               cast(str, gettext_lazy("撤回授权"))),
 )}
 
 
@@ -362,6 +362,7 @@ def license_use(*, requester: Requester, consent_id: int, fields: list[str] | No
 
 @transaction.atomic
 def _use_refusal_record(*, requester: Requester, attempt: _Attempt, purpose: str, error: UseRefused) -> None:
+    assert attempt.license_id is not None
     LicenseUse.objects.create(license_id=attempt.license_id, consent_id=attempt.consent_id,
                               user_label=requester.user_label[:200], purpose=purpose[:500],
                               fields=attempt.fields or [], allowed=False, refusal_reason=error.message[:200])

@@ -24,8 +24,8 @@ from tongban.core.crypto import mask_id_number, mask_name
 from tongban.core.errors import Issue, ValidationFailed
 from tongban.directory.interface import StaffRole
 from tongban.directory.scope import staff_audit_actor, staff_context_for_user
+from tongban.licenses.holding import holder_number_index
 from tongban.licenses.models import HolderKind, License, LicenseStatus
-from tongban.licenses.selectors.wallet import holder_number_index
 
 MIN_PURPOSE_CHARS = 4
 MAX_PURPOSE_CHARS = 200

@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.core.errors import Conflict
+from tongban.licenses.holding import effective_status, holder_scope, license_for_holder
 from tongban.licenses.models import LicenseStatus
-from tongban.licenses.selectors.wallet import effective_status, holder_scope, license_for_holder
 
 TOKEN_VERSION = 1
 TOKEN_TTL_SECONDS = 60

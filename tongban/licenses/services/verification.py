@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from tongban.core.crypto import blind_index
 from tongban.core.errors import DomainError
+from tongban.licenses.holding import effective_status, status_label, status_word
 from tongban.licenses.identifiers import IdentifierError, identifier_parse
 from tongban.licenses.models import License, LicenseStatus, QrTokenUse, Verification, VerificationChannel
 from tongban.licenses.models import VerificationResult as R
-from tongban.licenses.selectors.wallet import effective_status, status_label, status_word
 from tongban.licenses.services.qr import TokenError, qr_token_decode
 
 CLIENT_CONTEXT = "licenses.verification.client"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from tongban.core.audit import Target, atomic_service, audit_record
 from tongban.core.errors import NotFound
 from tongban.files.services import file_read
-from tongban.licenses.selectors.wallet import holder_scope, license_for_holder
+from tongban.licenses.holding import holder_scope, license_for_holder
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def wallet_list(request: HttpRequest) -> HttpResponse:
         raise Http404(_("您无权查看该法人的证照。")) from None
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     verified = org_id is not None or getattr(request.user, "kind", "") != AccountKind.PERSON or \
-        person_verified_identity(user_id=request.user.pk) is not None
+        person_verified_identity(user_id=int(request.user.pk or 0)) is not None
     return render(request, "web/my/licenses/list.html", {
         **_common(request, org_id), "page": page, "pending": pending, "verified": verified,
         "querystring": org_query(org_id)[1:]})
