@@ -227,3 +227,10 @@ def test_staff_gets_the_sealed_copy(ww: SimpleNamespace) -> None:
     got = signed_in(ww.clerk).post(f"/workbench/license-consents/{made.id}/", {"fields": ["name"], "purpose": "低保"})
     assert got.status_code == 200 and got["Content-Type"] == "application/pdf" and got.content.startswith(b"%PDF")
     assert json.loads(json.dumps(LicenseUse.objects.get().fields)) == ["name"]
+
+
+def test_workbench_navigation(ww: SimpleNamespace) -> None:
+    home = signed_in(ww.lookup).get("/workbench/")
+    assert home.status_code == 302 and home["Location"] == "/workbench/license-lookup/"
+    page = signed_in(ww.lookup).get("/workbench/license-lookup/").content.decode()
+    assert 'href="/workbench/license-lookup/"' in page and 'href="/workbench/license-consents/"' in page

@@ -140,6 +140,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             return redirect("web:wb_cases")
         if staff.is_realname_reviewer:
             return redirect("realname:review_queue")
+        if "license_lookup" in staff.roles:
+            return redirect("web:wb_license_lookup")
         if "license_admin" in staff.roles:
             return redirect("web:wb_licenses")
         if staff.can_manage_roles:
