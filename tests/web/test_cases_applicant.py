@@ -190,7 +190,7 @@ def test_the_draft_page_shows_prefilled_values_with_their_source_and_locks_verif
     assert "来自：" in page and "已核验，不可修改" in page
     assert re.search(r'<input type="text" id="form-applicant_name" value="王晓明" readonly', page)
     assert '<input type="hidden" name="form-applicant_name" value="王晓明">' in page
-    assert 'name="idempotency_key"' in page and "暂不支持" in page  # the licence slot of 居民身份证
+    assert 'name="idempotency_key"' in page and "暂无可用的“居民身份证”电子证照" in page  # the licence slot
 
 
 def test_saving_keeps_values_and_clears_emptied_fields(world):
