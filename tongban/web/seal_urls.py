@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("workbench/seals/<int:seal_id>/image.png", seals.seal_image, name="wb_seal_image"),
     path("workbench/seals/<int:seal_id>/<slug:transition>/", seals.seal_action, name="wb_seal_action"),
     path("licenses/keys/", seals.signing_keys, name="license_keys"),
+    path("licenses/root-ca.pem", seals.root_certificates, name="license_root_ca"),
 ]

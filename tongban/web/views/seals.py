@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tongban.core.errors import DomainError, NotFound, NotPermitted
 from tongban.directory.selectors import StaffContext, department_list
 from tongban.licenses.keys import published_keys
+from tongban.licenses.pki import trust_roots_pem
 from tongban.licenses.models import SealKind, SealStatus, SealUsage
 from tongban.licenses.selectors.seals import (
     seal_get_for_staff,
@@ -208,4 +209,18 @@ def signing_keys(request: HttpRequest) -> JsonResponse:
     response["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
     response["Access-Control-Allow-Origin"] = "*"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def root_certificates(request: HttpRequest) -> HttpResponse:
+    """The platform's root certificates (PEM, all that still verify something): what an independent validator
+    (poppler's pdfsig, Adobe Reader, pyHanko) is told to trust to check a sealed licence or document."""
+    roots = trust_roots_pem()
+    if not roots:
+        raise Http404(_("平台根证书尚未生成（运行 manage.py licenses_setup）。"))
+    response = HttpResponse("".join(roots), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="tongban-root-ca.pem"'
+    response["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
+    response["Access-Control-Allow-Origin"] = "*"
     return response
