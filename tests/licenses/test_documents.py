@@ -131,7 +131,7 @@ def test_the_supplement_notice_lists_every_item_at_once(world: Any) -> None:
                             issued_at=timezone.now())
     assert text.title == "补正告知书" and text.addressee == "王晓明"  # not masked: the applicant's own document
     assert any("居民身份证：复印件不清晰" in line for line in text.items)
-    assert any("申请理由请写明具体情况" in line for line in text.items)
+    assert any(line.startswith("2. 表单“") and "申请理由请写明具体情况" in line for line in text.items)
     assert any("第三十二条" in p for p in text.paragraphs)
     refusal = document_compose(kind=CaseDocumentKind.REFUSAL_DECISION, record=record, event=None,
                                issued_at=timezone.now())

@@ -90,9 +90,12 @@ def _supplement_lines(event: ArchiveEvent | None, record: CaseArchiveRecord) -> 
         request = next((r for r in reversed(record.supplements) if not round_ or r["round"] == round_), None)
         items = list(request["items"]) if request else []
         round_ = round_ or (int(request["round"]) if request else 1)
+    labels = {str(f.get("name", "")): str(f.get("label", "")) for f in record.form_snapshot.get("fields", ())
+              if isinstance(f, dict)}
     lines = []
     for index, item in enumerate(items, start=1):
-        what = str(item.get("material") or item.get("field") or "")
+        field = str(item.get("field") or "")
+        what = str(item.get("material") or "") or (_("表单“%(f)s”") % {"f": labels.get(field) or field})
         lines.append(f"{index}. {what}：{item.get('reason', '')}")
     return tuple(lines), max(round_, 1)
 
@@ -156,9 +159,40 @@ def document_compose(*, kind: str, record: CaseArchiveRecord, event: ArchiveEven
         items=items, closing=closing, issued_on=issued_on)
 
 
-def document_pdf(text: DocumentText) -> bytes:
+@dataclass(frozen=True)
+class RenderedDocument:
+    """The unsealed PDF and where its seal goes: over the signature block (落款), ``page`` 0-based, ``box`` in
+    points from the lower left (what :func:`tongban.licenses.signing.pdf_seal` takes)."""
+
+    data: bytes
+    page: int
+    box: tuple[int, int, int, int]
+
+
+PAGE_HEIGHT_MM = 297.0
+SEAL_MM = 42.0
+MARGIN_MM = 18.0
+BOTTOM_MM = 20.0
+
+
+def _points(mm: float) -> int:
+    return round(mm * 72 / 25.4)
+
+
+def _seal_box(page: int, top: float, bottom: float, width: float) -> tuple[int, tuple[int, int, int, int]]:
+    """A 42 mm box centred on the signature block (right-aligned, so its right part), kept on the page."""
+    radius = SEAL_MM / 2
+    centre_y = min(max((top + bottom) / 2, MARGIN_MM + radius), PAGE_HEIGHT_MM - BOTTOM_MM - radius)
+    centre_x = MARGIN_MM + width - radius - 4
+    x1, x2 = centre_x - radius, centre_x + radius
+    y1, y2 = PAGE_HEIGHT_MM - centre_y - radius, PAGE_HEIGHT_MM - centre_y + radius
+    return page - 1, (_points(x1), _points(y1), _points(x2), _points(y2))
+
+
+def document_pdf(text: DocumentText) -> RenderedDocument:
     """The unsealed PDF of one document (raises :class:`tongban.core.pdf.PdfUnavailable` without the CJK font)."""
-    issued = datetime(text.issued_on.year, text.issued_on.month, text.issued_on.day, tzinfo=timezone.get_current_timezone())
+    issued = datetime(text.issued_on.year, text.issued_on.month, text.issued_on.day,
+                      tzinfo=timezone.get_current_timezone())
     doc = Document(title=f"{text.title} {text.number}", subject=_("通办政务服务平台 · 办件文书"), created_at=issued,
                    author=text.department_name or "通办政务服务平台",
                    footer=_("%(d)s · %(t)s · 办件编号 %(n)s") % {
@@ -176,6 +210,12 @@ def document_pdf(text: DocumentText) -> bytes:
     doc.subheading(_("办件信息"))
     doc.rows([(_("办件编号"), text.case_number), (_("申请事项"), text.item_name), (_("申请人"), text.applicant_label)])
     doc.paragraph("")
-    doc.paragraph(text.department_name, size=11.5)
-    doc.paragraph(_day(text.issued_on), size=11.5)
-    return doc.output()
+    doc.paragraph("")
+    page, top = doc.cursor
+    doc.paragraph(text.department_name, size=11.5, align="R")
+    doc.paragraph(_day(text.issued_on), size=11.5, align="R")
+    end_page, bottom = doc.cursor
+    if end_page != page:  # the block broke across pages: seal its second part
+        page, top = end_page, MARGIN_MM
+    seal_page, box = _seal_box(page, top, bottom, doc.width)
+    return RenderedDocument(data=doc.output(), page=seal_page, box=box)

@@ -61,10 +61,11 @@ def case_document_issue(*, event_id: int, case_id: int, kind: str, case_event_id
         return None
     event = record.event(case_event_id) if case_event_id is not None else None
     text = document_compose(kind=kind, record=record, event=event, issued_at=now or timezone.now())
-    sealed = pdf_seal(department_id=record.department_id, pdf=document_pdf(text),
+    rendered = document_pdf(text)
+    sealed = pdf_seal(department_id=record.department_id, pdf=rendered.data,
                       reference=f"{record.case_number}:{kind}", purpose="document",
                       reason=f"{text.title} {text.number}", actor_label=record.department_name,
-                      kinds=tuple(str(k) for k in DOCUMENT_SEAL_KINDS))
+                      kinds=tuple(str(k) for k in DOCUMENT_SEAL_KINDS), box=rendered.box, page=rendered.page)
     stored = file_store_generated(owner_user_id=0, data=sealed.data, kind="pdf",
                                   display_name=f"{text.title}-{text.number}.pdf", purpose=DOCUMENT_FILE_PURPOSE)
     doc = CaseDocument.objects.create(case_id=record.id, kind=kind, event_id=event_id, number=text.number,
