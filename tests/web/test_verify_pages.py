@@ -87,3 +87,34 @@ def test_limited_per_address(ww: SimpleNamespace, monkeypatch: pytest.MonkeyPatc
     refused = client.get(url)
     assert refused.status_code == 429 and "核验过于频繁" in refused.content.decode()
     assert Verification.objects.count() == 2
+
+
+def test_issued_licence_end_to_end(regions: dict[str, Any], settings: Any, tmp_path: Any) -> None:
+    """A licence issued by the issuing service: in the holder's wallet, its sealed PDF downloads and verifies, its
+    亮证 code verifies from a second browser without login; revoked, it shows as revoked everywhere at once."""
+    from tests.licenses.issuing import ZHANG_ID, issue_id_card, make_licence_world
+    from tests.organizations.helpers import person
+    from tests.web.helpers import signed_in
+    from tongban.core.pdf import pdf_available
+    from tongban.licenses.services.issuance import license_transition
+    from tongban.licenses.signing import pdf_verify
+
+    if not pdf_available():
+        pytest.skip("no CJK font")
+    settings.STORAGES = {**settings.STORAGES, "files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "f")}}}
+    settings.TSA = "none"
+    w = make_licence_world(regions)
+    holder = person(name="张三", id_number=ZHANG_ID)
+    issued = issue_id_card(w)
+    wallet = signed_in(holder)
+    assert "居民身份证" in wallet.get("/my/licenses/").content.decode()
+    pdf = wallet.get(f"/my/licenses/{issued.id}/download/")
+    assert pdf.status_code == 200 and pdf_verify(pdf=pdf.content).valid
+    url = wallet.get(f"/my/licenses/{issued.id}/token.json").json()["url"].replace("http://testserver", "")
+    second_browser = Client()
+    assert 'class="verdict ok"' in second_browser.get(url).content.decode()
+    license_transition(user=w.gongan_admin, license_id=issued.id, transition="revoke", reason="申请材料虚假")
+    assert "已撤销" in second_browser.get(f"/verify/{issued.identifier}/").content.decode()
+    assert "撤销" in wallet.get("/my/licenses/").content.decode()
+    assert wallet.get(f"/my/licenses/{issued.id}/token.json").status_code == 409

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -48,7 +49,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
         return _page(request, None)
     identifier = (request.POST.get("identifier") or "").strip()[:120]
     if not identifier:
-        return _page(request, None, error="请输入证照标识。", status=400)
+        return _page(request, None, error=_("请输入证照标识。"), status=400)
     refused = _throttled(request)
     if refused is not None:
         return refused
