@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from tongban.core.errors import Conflict
@@ -25,7 +26,7 @@ class Transition:
     source: tuple[str, ...]
     target: str
     actors: frozenset[str]
-    label: str
+    label: str | Promise
 
 
 LICENSE_TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
