@@ -108,10 +108,9 @@ def test_qr_token_refused_for_a_revoked_licence(ww: SimpleNamespace, holder_toke
     assert response.json()["error"]["issues"][0]["code"] == "license_not_valid"
 
 
-def test_limiter(ww: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tongban.licenses.services import verification
+def test_limiter(ww: SimpleNamespace, settings: Any) -> None:
 
-    monkeypatch.setattr(verification, "MAX_PER_WINDOW", 1)
+    settings.LICENSE_VERIFY_LIMIT = 1
     assert _call("post", "/verify", data={"identifier": ww.licence.identifier}).status_code == 200
     refused = _call("post", "/verify", data={"identifier": ww.licence.identifier})
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "too_many_requests"

@@ -121,8 +121,8 @@ def test_token_of_a_revoked_licence_shows_revoked(ww: SimpleNamespace) -> None:
     assert outcome.result == "not_valid" and outcome.licence is not None and outcome.licence.status_word == "已撤销"
 
 
-def test_limiter(ww: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(v, "MAX_PER_WINDOW", 2)
+def test_limiter(ww: SimpleNamespace, settings: Any) -> None:
+    settings.LICENSE_VERIFY_LIMIT = 2
     v.verification_throttle(client_ip=IP)
     v.verification_throttle(client_ip=IP)
     with pytest.raises(v.TooManyVerifications):

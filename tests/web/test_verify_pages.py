@@ -15,7 +15,6 @@ from django.utils import timezone
 from tests.licenses.wallet_world import _fresh_limiter, make_wallet_world  # noqa: F401 (autouse fixture)
 from tongban.licenses.models import LicenseStatus, Verification
 from tongban.licenses.services import qr
-from tongban.licenses.services import verification as v
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +77,8 @@ def test_forged_token(ww: SimpleNamespace) -> None:
     assert response.status_code == 400 and "二维码无效" in response.content.decode()
 
 
-def test_limited_per_address(ww: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(v, "MAX_PER_WINDOW", 2)
+def test_limited_per_address(ww: SimpleNamespace, settings: Any) -> None:
+    settings.LICENSE_VERIFY_LIMIT = 2
     client = Client()
     url = f"/verify/{ww.licence.identifier}/"
     assert client.get(url).status_code == 200

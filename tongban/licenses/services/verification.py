@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,7 +28,6 @@ from tongban.licenses.services.qr import TokenError, qr_token_decode
 
 CLIENT_CONTEXT = "licenses.verification.client"
 WINDOW_SECONDS = 600
-MAX_PER_WINDOW = 120  # a hall's scanner verifies many licences; a crawler of identifiers is stopped
 CACHE_PREFIX = "tongban:license-verify:"
 
 MESSAGES = {
@@ -88,7 +88,12 @@ def client_digest(client_ip: str | None) -> str:
 
 
 def verification_throttle(*, client_ip: str | None) -> None:
-    """Count one verification of the client address; :class:`TooManyVerifications` over the limit."""
+    """Count one verification of the client address; :class:`TooManyVerifications` over the limit
+    (TONGBAN_LICENSE_VERIFY_LIMIT per 10 minutes: a hall's scanner verifies many licences, a crawler of
+    identifiers is stopped)."""
+    limit = int(settings.LICENSE_VERIFY_LIMIT)
+    if limit <= 0:
+        return
     key = CACHE_PREFIX + (client_ip or "unknown")
     cache.add(key, 0, timeout=WINDOW_SECONDS)
     try:
@@ -96,7 +101,7 @@ def verification_throttle(*, client_ip: str | None) -> None:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=WINDOW_SECONDS)
         used = 1
-    if used > MAX_PER_WINDOW:
+    if used > limit:
         raise TooManyVerifications(_("核验过于频繁，请十分钟后再试。"))
 
 
