@@ -264,6 +264,11 @@ _SIMULATED = [name for name, value in [
 if _SIMULATED and not DEBUG and not DEMO_MODE:
     raise RuntimeError("local simulators are for development and the demo only (TONGBAN_DEBUG or TONGBAN_DEMO); "
                        "configure real providers for: " + ", ".join(_SIMULATED))
+LICENSE_VERIFY_LIMIT = env(
+    "TONGBAN_LICENSE_VERIFY_LIMIT", default=120, cast="int", group="security",
+    help="Public licence verifications (证照核验: page, QR token, API) allowed per client address in 10 minutes; "
+         "0 turns the limit off (benchmarks only). Counted in the cache, so several app processes need a shared "
+         "cache.")
 CAPTCHA_REVEAL = env(
     "TONGBAN_CAPTCHA_REVEAL", default=False, cast="bool", group="security",
     help="Development and end-to-end tests only: keep the image captcha's text in the browser session and show it "
