@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from tests.licenses.test_seals import active_seal, seal_world
+from tests.licenses.validators import PDFSIG, nss_trusting, pdfsig
 from tongban.core.errors import Conflict
 from tongban.core.pdf import Document
 from tongban.licenses import pki
@@ -30,8 +29,6 @@ from tongban.licenses.services.seals import seal_transition
 from tongban.licenses.signing import pdf_seal, pdf_verify
 
 pytestmark = pytest.mark.django_db
-PDFSIG = shutil.which("pdfsig")
-CERTUTIL = shutil.which("certutil")
 
 
 @pytest.fixture(scope="module")
@@ -62,25 +59,6 @@ def _changed_inside_signed_range(data: bytes) -> bytes:
     changed = bytearray(data)
     changed[at] ^= 0x01
     return bytes(changed)
-
-
-def _pdfsig(path: Path, nss: Path | None) -> str:
-    assert PDFSIG is not None
-    command = [PDFSIG, *(["-nssdir", f"sql:{nss}"] if nss else []), str(path)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    return done.stdout + done.stderr
-
-
-def _nss_trusting(root_pem: str, tmp_path: Path) -> Path | None:
-    """An NSS database that trusts the platform root for signing (certutil from libnss3-tools), or None."""
-    if CERTUTIL is None:
-        return None
-    nss = tmp_path / "nss"
-    nss.mkdir()
-    (tmp_path / "root.pem").write_text(root_pem)
-    for args in (["-N", "--empty-password"], ["-A", "-n", "tongban-root", "-t", "C,C,C", "-i", str(tmp_path / "root.pem")]):
-        subprocess.run([CERTUTIL, *args, "-d", f"sql:{nss}"], check=True, capture_output=True, timeout=60)
-    return nss
 
 
 def test_sealed_pdf_is_valid_trusted_intact_and_timestamped(world: Any, document: bytes) -> None:
@@ -196,16 +174,16 @@ def test_a_department_without_seal_cannot_sign(regions: dict[str, Any], document
 @pytest.mark.skipif(PDFSIG is None, reason="poppler's pdfsig is not installed (CI installs poppler-utils)")
 def test_pdfsig_validates_the_seal_and_rejects_a_changed_byte(world: Any, document: bytes, tmp_path: Path) -> None:
     sealed = _seal(world, document).data
-    nss = _nss_trusting(world.seal.authority.certificate_pem, tmp_path)
+    nss = nss_trusting(world.seal.authority.certificate_pem, tmp_path)
     good, bad = tmp_path / "sealed.pdf", tmp_path / "changed.pdf"
     good.write_bytes(sealed)
     bad.write_bytes(_changed_inside_signed_range(sealed))
-    out = _pdfsig(good, nss)
+    out = pdfsig(good, nss)
     assert "Signature is Valid" in out and world.seal.name in out and "ETSI.CAdES.detached" in out
     if nss is not None:
         assert "Certificate is Trusted" in out
     else:  # without certutil the root cannot be trusted in NSS; the signature itself must still be valid
         assert "Certificate issuer" in out
-    changed = _pdfsig(bad, nss)
+    changed = pdfsig(bad, nss)
     assert "Signature is Valid" not in changed
     assert "Digest Mismatch" in changed or "Signature is Invalid" in changed
