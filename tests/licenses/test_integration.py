@@ -99,3 +99,20 @@ def test_a_licence_of_someone_else_cannot_be_attached(cw: SimpleNamespace) -> No
     with pytest.raises(NotFound):
         case_services.draft_attachment_license(user=agent, draft_id=draft.id, material_name="居民身份证",
                                                license_id=card.identifier)
+
+
+def test_the_demo_loader_seeds_types_seals_and_the_demo_holders_licences() -> None:
+    from tongban.demo import loader
+    from tongban.identity.services import account_find
+    from tongban.licenses.integration import LicenseResolver
+    from tongban.licenses.models import Seal
+
+    assert loader.load(echo=lambda _: None) is True
+    count = License.objects.count()
+    assert count == len(loader.DEMO_LICENSES)
+    jixiang = account_find(identifier="13800000004")
+    offered = LicenseResolver().licenses_for(user_id=jixiang.pk, org_id=None, license_type="居民户口簿")
+    assert [r.label for r in offered] == ["居民户口簿（电子证照）"]
+    assert Seal.objects.filter(status="active").count() >= 15
+    assert loader.load(force=True, echo=lambda _: None) is True
+    assert License.objects.count() == count, "a reload adds no licence twice"

@@ -35,6 +35,11 @@ from tongban.directory import services as directory_services
 from tongban.directory.interface import StaffRole
 from tongban.identity import services as identity_services
 from tongban.identity.totp import totp_enroll_demo, totp_has_device
+from tongban.licenses.selectors.licenses import license_list_valid_for_index
+from tongban.licenses.services.issuance import holder_index, license_issue
+from tongban.licenses.services.seals import seal_ensure_for_department
+from tongban.licenses.types import TYPES_FILE as LICENSE_TYPES
+from tongban.licenses.types import license_type_by_name, license_type_list, license_types_seed
 from tongban.organizations import services as organization_services
 from tongban.search import services as search_services
 from tongban.search.seed import SYNONYMS, seed_synonyms
@@ -63,10 +68,11 @@ DEMO_STAFF = [
      [StaffRole.PLATFORM_CATALOG_ADMIN, StaffRole.PLATFORM_ADMIN]),
     ("demo_km_scjg", "Demo@Tongban2026", "李市监（演示）", KUNMING, "scjg", [StaffRole.DEPARTMENT_CATALOG_ADMIN]),
     ("demo_sl_gongan", "Demo@Tongban2026", "王公安（演示）", COUNTY, "gongan",
-     [StaffRole.DEPARTMENT_CATALOG_ADMIN, StaffRole.DEPARTMENT_ADMIN]),
+     [StaffRole.DEPARTMENT_CATALOG_ADMIN, StaffRole.DEPARTMENT_ADMIN, StaffRole.LICENSE_ADMIN]),
     ("demo_reviewer", "Demo@Tongban2026", "赵审核（演示）", PROVINCE, "zwfw", [StaffRole.REALNAME_REVIEWER]),
     ("demo_sl_reviewer", "Demo@Tongban2026", "钱审核（演示）", COUNTY, "zwfw", [StaffRole.REALNAME_REVIEWER]),
-    ("demo_km_admin", "Demo@Tongban2026", "周部门（演示）", KUNMING, "scjg", [StaffRole.DEPARTMENT_ADMIN]),
+    ("demo_km_admin", "Demo@Tongban2026", "周部门（演示）", KUNMING, "scjg",
+     [StaffRole.DEPARTMENT_ADMIN, StaffRole.LICENSE_ADMIN]),
     ("demo_security", "Demo@Tongban2026", "孙安全（演示）", PROVINCE, "zwfw", [StaffRole.SECURITY_ADMIN]),
     # 办件办理 (case handling): the chain 承办 → 审核 → 审批 at 石林县公安局 and 昆明市市场监督管理局, and one account
     # holding all three roles in each other 石林县 department of the 出生一件事 bundle.
@@ -107,14 +113,32 @@ DEMO_PEOPLE = [
     ("13800000004", "𠮷祥", "530126197011110016", 4),
 ]
 DEMO_ENTERPRISE = ("91530102MA6N7Q8R2M", "云南滇池示范科技有限公司", "enterprise")
+# Existing licences of the demo holders (存量证照, imported): (holder number, type, issuing region, surface data).
+DEMO_LICENSES: list[tuple[str, str, str, dict[str, str]]] = [
+    ("530126197011110016", "居民身份证", COUNTY, {"sex": "男", "ethnicity": "彝族", "birth_date": "1970年11月11日",
+                                                  "address": "云南省昆明市石林彝族自治县鹿阜街道石林路1号"}),
+    ("530126197011110016", "居民户口簿", COUNTY, {"household_type": "家庭户", "address": "云南省昆明市石林彝族自治县鹿阜街道石林路1号"}),
+    ("530126197011110016", "结婚证", COUNTY, {"spouse_name": "李秀兰", "registration_date": "1996-05-01"}),
+    ("530102198805051234", "居民身份证", KUNMING, {"sex": "男", "ethnicity": "汉族", "birth_date": "1988年5月5日",
+                                                   "address": "云南省昆明市五华区华山南路100号"}),
+    ("530102198805051234", "机动车驾驶证", KUNMING, {"vehicle_class": "C1", "first_issue_date": "2010-03-15"}),
+    ("530126199203158822", "居民身份证", COUNTY, {"sex": "女", "ethnicity": "维吾尔族", "birth_date": "1992年3月15日",
+                                                   "address": "云南省昆明市石林彝族自治县石林街道"}),
+    ("530126199203158822", "社会保障卡", COUNTY, {"card_number": "D53012600001"}),
+    ("91530102MA6N7Q8R2M", "营业执照", KUNMING, {"company_type": "有限责任公司（自然人投资或控股）",
+                                                  "legal_representative": "王晓明", "registered_capital": "100万元",
+                                                  "established_on": "2020-06-18", "address": "云南省昆明市五华区示范路8号",
+                                                  "business_scope": "软件开发；信息技术咨询服务"}),
+]
 
 
 def data_files() -> list[Path]:
-    files = [REGIONS, DEPARTMENTS, HALLS, TAXONOMY, BUNDLES, FORMS, SYNONYMS, *sorted(ITEMS_DIR.glob("*.yaml"))]
+    files = [REGIONS, DEPARTMENTS, HALLS, TAXONOMY, BUNDLES, FORMS, SYNONYMS, LICENSE_TYPES,
+             *sorted(ITEMS_DIR.glob("*.yaml"))]
     return [path for path in files if path.exists()]
 
 
-LOADER_VERSION = b"7"  # bump when the loader itself changes what it writes
+LOADER_VERSION = b"8"  # bump when the loader itself changes what it writes
 
 
 def fingerprint() -> str:
@@ -149,6 +173,7 @@ def load(*, force: bool = False, echo: Callable[[str], None] = log.info) -> bool
         _load_staff(print_)
         _load_processing_configs(print_)
         _load_people(print_)
+        _load_licenses(print_)
         _load_calendar(print_)
         demo_dataset_mark(DATASET, current)
     print_("演示数据加载完成。")
@@ -400,3 +425,35 @@ def _load_people(echo: Callable[[str], None]) -> None:
             org_id=org.id, legal_rep_user=legal_rep, agent_phone_or_username="13800000003",
             scopes=["apply", "view_cases"], valid_until=timezone.now() + timedelta(days=3650))
     echo(f"演示群众账号：{len(DEMO_PEOPLE)} 个；演示企业 1 个（经办人 1 名）")
+
+
+def _load_licenses(echo: Callable[[str], None]) -> None:
+    """Licence types, an active seal for every department that may issue one (so that a case decided 准予 gets
+    its licence), and the demo holders' existing licences (免交 and 我的证照 work at once)."""
+    seeded = license_types_seed()
+    issuers = sorted({d for t in license_type_list() for d in t.issuing_department_ids})
+    for department_id in issuers:
+        seal_ensure_for_department(department_id=department_id)
+    accounts = {number: identity_services.account_find(identifier=phone)
+                for phone, _name, number, _level in DEMO_PEOPLE if number}
+    names = {number: name for _phone, name, number, _level in DEMO_PEOPLE if number}
+    code, org_name, _org_type = DEMO_ENTERPRISE
+    issued = 0
+    for number, type_name, region_code, data in DEMO_LICENSES:
+        license_type = license_type_by_name(name=type_name)
+        if license_type is None:
+            continue
+        kind = license_type.holder_kind
+        index = holder_index(holder_kind=kind, holder_number=number)
+        if license_list_valid_for_index(holder_index=index, type_names=[type_name]):
+            continue
+        category = {"居民户口簿": "gongan", "结婚证": "minzheng", "社会保障卡": "renshe", "营业执照": "scjg"}.get(
+            type_name, "gongan")
+        department = directory_selectors.department_list(region_code=region_code, category=category).get()
+        user = accounts.get(number)
+        license_issue(license_type_code=license_type.code, issuer_department_id=department.pk, holder_kind=kind,
+                      holder_name=org_name if number == code else names[number], holder_number=number, data=data,
+                      holder_user_id=user.pk if user is not None and number != code else None,
+                      valid_from=timezone.localdate() - timedelta(days=400), source="import", actor=SYSTEM)
+        issued += 1
+    echo(f"电子证照：类型 {len(seeded.written)} 个，颁发部门印章 {len(issuers)} 枚，演示证照新增 {issued} 份")

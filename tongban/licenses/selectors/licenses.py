@@ -17,43 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.core.audit import AuditOutcome, Target, audit_record
-from tongban.core.crypto import mask_id_number
 from tongban.core.errors import NotFound
 from tongban.directory.scope import staff_audit_actor
 from tongban.directory.selectors import StaffContext
 from tongban.identity.selectors import person_verified_identity
 from tongban.identity.services import id_number_index
 from tongban.licenses.models import HolderKind, ImportBatch, License, LicenseEvent, LicenseStatus
-from tongban.licenses.records import (
-    ImportLine,
-    ImportReport,
-    LicenseDetail,
-    LicenseEventRow,
-    LicenseRow,
-)
+from tongban.licenses.records import ImportReport, LicenseDetail, LicenseEventRow, LicenseRow
+from tongban.licenses.rows import import_report_of, license_row
 from tongban.organizations.selectors import acting_context
 
 T = TypeVar("T")
-
-
-def _mask_number(kind: str, number: str) -> str:
-    if kind == HolderKind.ORGANIZATION:
-        return number  # a credit code is public information (GB 32100)
-    return mask_id_number(number)
-
-
-def license_row(license: License) -> LicenseRow:
-    return LicenseRow(
-        id=license.pk, identifier=license.identifier, license_type_code=license.license_type.code,
-        license_type_name=license.license_type.name, serial=license.serial, version=license.version,
-        issuer_department_id=license.issuer_department_id, issuer_name=license.issuer_department.name,
-        holder_kind=license.holder_kind, holder_name=license.holder_name,
-        holder_number_masked=_mask_number(license.holder_kind, license.holder_number),
-        holder_user_id=license.holder_user_id, holder_organization_id=license.holder_organization_id,
-        status=license.status, issued_on=license.issued_on, valid_from=license.valid_from,
-        valid_until=license.valid_until, source=license.source, case_id=license.case_id,
-        pdf_file_id=license.pdf_file_id, pdf_sha256=license.pdf_sha256, superseded_by_id=license.superseded_by_id,
-        created_at=license.created_at)
 
 
 def _licenses() -> QuerySet[License]:
@@ -212,19 +186,10 @@ def license_detail_for_staff(*, staff: StaffContext, license_id: int) -> License
     return _detail(license)
 
 
-def _report(batch: ImportBatch) -> ImportReport:
-    return ImportReport(
-        batch_id=batch.pk, file_name=batch.file_name, department_id=batch.department_id, total=batch.total,
-        accepted=batch.accepted, rejected=batch.rejected, created_at=batch.created_at,
-        lines=tuple(ImportLine(line=int(r.get("line", 0)), status=str(r.get("status", "")),
-                               message=str(r.get("message", "")), identifier=str(r.get("identifier", "")))
-                    for r in batch.report or []))
-
-
 def import_batch_list_for_staff(*, staff: StaffContext, limit: int = 20) -> list[ImportReport]:
     qs = ImportBatch.objects.all() if staff.is_platform_admin else ImportBatch.objects.filter(
         department_id=staff.department_id)
-    return [_report(b) for b in qs.order_by("-created_at", "-pk")[:limit]]
+    return [import_report_of(b) for b in qs.order_by("-created_at", "-pk")[:limit]]
 
 
 def import_batch_get_for_staff(*, staff: StaffContext, batch_id: int) -> ImportReport:
@@ -233,8 +198,4 @@ def import_batch_get_for_staff(*, staff: StaffContext, batch_id: int) -> ImportR
     batch = qs.filter(pk=batch_id).first()
     if batch is None:
         raise NotFound(_("没有找到这次导入。"), code="import_not_found")
-    return _report(batch)
-
-
-def import_report_of(batch: ImportBatch) -> ImportReport:
-    return _report(batch)
+    return import_report_of(batch)

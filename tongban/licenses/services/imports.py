@@ -25,7 +25,7 @@ from tongban.core.errors import DomainError, Issue, ValidationFailed
 from tongban.directory.scope import staff_audit_actor, staff_context_for_user
 from tongban.licenses.models import HolderKind, ImportBatch, LicenseSource
 from tongban.licenses.records import ImportLine, ImportReport
-from tongban.licenses.selectors.licenses import import_report_of
+from tongban.licenses.rows import import_report_of
 from tongban.licenses.services.issuance import license_issue
 from tongban.licenses.types import license_type_lookup, license_type_may_issue
 

@@ -50,7 +50,7 @@ from tongban.licenses.models import (
 )
 from tongban.licenses.records import LicenseRow, LicenseTypeRow
 from tongban.licenses.render import LicenseSurface, license_render
-from tongban.licenses.selectors.licenses import license_row
+from tongban.licenses.rows import license_row
 from tongban.licenses.signing import pdf_seal
 from tongban.licenses.types import type_row, validity_until
 
