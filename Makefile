@@ -7,7 +7,7 @@ BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
 RUN_ENV := TONGBAN_DEMO=1 TONGBAN_ALLOW_DERIVED_KEYS=1 TONGBAN_SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: run test test-pg lint openapi config-reference bench-catalog bench-auth bench-cases clean lock help
+.PHONY: run test test-pg lint openapi config-reference bench-catalog bench-auth bench-cases bench-licenses clean lock help
 
 help:
 	@echo "make run            install, migrate, load the Yunnan demo data and serve http://127.0.0.1:$(PORT) (with the worker)"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint           ruff, mypy, import-linter, OpenAPI and configuration-reference checks"
 	@echo "make bench-catalog  catalogue benchmark (item guide page, search API) against a bare endpoint"
 	@echo "make bench-cases    case submissions and workbench queues with 1,000,000 cases in a throw-away PostgreSQL"
+	@echo "make bench-licenses licences issued (render + seal) per second and verifications per second"
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（未找到 $(PYTHON)）"; exit 1; }
@@ -71,6 +72,9 @@ bench-auth: $(DEV_STAMP)
 
 bench-cases: $(DEV_STAMP)
 	$(PY) bench/cases.py
+
+bench-licenses: $(DEV_STAMP)
+	$(PY) bench/licenses.py
 
 lock: $(DEV_STAMP)
 	(echo "# Every installed package, transitive ones included, pinned. Regenerate: make lock"; \
