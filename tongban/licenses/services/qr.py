@@ -72,7 +72,8 @@ class QrToken:
 
 
 def qr_svg(text: str, *, scale: int = 4) -> str:
-    return str(segno.make(text, error="m").svg_inline(scale=scale, title=_("亮证二维码")))
+    """The QR code as inline SVG, without a title of its own: the page's container (role img) names it."""
+    return str(segno.make(text, error="m").svg_inline(scale=scale))
 
 
 def _b64(data: bytes) -> str:
