@@ -226,7 +226,10 @@ def test_an_accepted_upload_can_be_reused_by_the_same_applicant_only(world):
                                         file_id=reusable[0].file_id)
 
 
-def test_a_licence_reference_needs_a_licence_resolver(world):
+def test_a_licence_reference_needs_a_licence_resolver(world, monkeypatch):
+    from tongban.cases import registry
+
+    monkeypatch.setattr(registry, "_license_resolvers", {})  # a deployment without the licences app's resolver
     draft = services.draft_open(user=world.citizen, implementation_code=world.impl.code)
     with pytest.raises(Conflict) as refused:
         services.draft_attachment_license(user=world.citizen, draft_id=draft.id, material_name="居民身份证",

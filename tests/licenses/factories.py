@@ -10,11 +10,11 @@ from typing import Any
 
 import factory
 
+from tests.factories import DepartmentFactory, RegionFactory
 from tongban.directory.models import Department
 from tongban.identity.services import id_number_index
 from tongban.licenses.identifiers import identifier_make
 from tongban.licenses.models import HolderKind, License, LicenseSource, LicenseStatus, LicenseType
-from tests.factories import DepartmentFactory, RegionFactory
 
 ID_FIELDS = [
     {"name": "name", "label": "姓名", "required": True, "public": False},

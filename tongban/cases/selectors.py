@@ -9,10 +9,10 @@ material, revealing the applicant) are services (:mod:`tongban.cases.services.ac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar, overload
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -79,6 +79,7 @@ from tongban.cases.registry import LicenseReference, license_resolvers
 from tongban.core.calendar import deadline_add
 from tongban.core.crypto import mask_id_number, mask_name
 from tongban.core.errors import NotFound
+from tongban.core.rows import Rows
 from tongban.directory.selectors import StaffContext
 from tongban.organizations.interface import AgentScope
 
@@ -92,44 +93,11 @@ __all__ = [
     "draft_list_for_applicant", "processing_config_summaries", "reusable_file_ids",
 ]
 
-T = TypeVar("T")
 NEEDS_APPLICANT = frozenset({CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.AWAITING_PAYMENT})
 STAFF_ROW_FIELDS = (
     "id", "case_number", "kind", "item_name", "department_id", "department__name", "applicant_kind",
     "applicant_name", "applicant_id_number", "status", "acceptance_mode", "submitted_at", "clock_due", "overdue_at",
     "resubmitted_at")
-
-
-class Rows(Sequence[T], Generic[T]):
-    """A lazily sliced list of rows made from a queryset, for Django's paginator."""
-
-    def __init__(self, queryset: QuerySet[Any], convert: Callable[[Any], T]) -> None:
-        self._queryset = queryset
-        self._convert = convert
-
-    @property
-    def queryset(self) -> QuerySet[Any]:
-        return self._queryset
-
-    def count(self, value: object = None) -> int:  # type: ignore[override]
-        return self._queryset.count()
-
-    def __len__(self) -> int:
-        return self._queryset.count()
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self._convert(row) for row in self._queryset[index]]
-        return self._convert(self._queryset[index])
-
-    def __iter__(self) -> Iterator[T]:
-        return (self._convert(row) for row in self._queryset)
 
 
 # ------------------------------------------------------------------ applicant: 我的办件

@@ -5,11 +5,9 @@ import them through :mod:`tongban.directory.selectors`. See ``docs/adr/0010-staf
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from tongban.core.audit import Actor
 from tongban.directory.models import RegionLevel, Staff, StaffRole
@@ -172,34 +170,6 @@ def staff_row_of(staff: Staff) -> StaffRow:
         department_id=staff.department_id, department_name=staff.department.name,
         region_name=staff.department.region.name, at_province=staff.department.region.level == RegionLevel.PROVINCE,
         is_active=staff.is_active, roles=tuple(role for role in StaffRole.values if role in held))
-
-
-class StaffRows(Sequence[StaffRow]):
-    """A lazily sliced list of :class:`StaffRow` for Django's paginator: one count query, then one query for the
-    page and one for its roles, however many staff there are."""
-
-    def __init__(self, queryset: QuerySet[Staff]) -> None:
-        self._queryset = queryset
-
-    def count(self, value: object = None) -> int:  # type: ignore[override]
-        return self._queryset.count()
-
-    def __len__(self) -> int:
-        return self._queryset.count()
-
-    @overload
-    def __getitem__(self, index: int) -> StaffRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[StaffRow]: ...
-
-    def __getitem__(self, index: int | slice) -> StaffRow | list[StaffRow]:
-        if isinstance(index, slice):
-            return [staff_row_of(staff) for staff in self._queryset[index]]
-        return staff_row_of(self._queryset[index])
-
-    def __iter__(self) -> Iterator[StaffRow]:
-        return (staff_row_of(staff) for staff in self._queryset)
 
 
 def roles_manageable_by(actor: StaffContext, staff: StaffRow) -> frozenset[str]:

@@ -10,12 +10,12 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from tongban.core.rows import Rows
 from tongban.directory.models import Department, Hall, Region, RegionLevel, Staff, StaffRoleAssignment
 from tongban.directory.models.region import PREFIX_LENGTH
 from tongban.directory.scope import (
     StaffContext,
     StaffRow,
-    StaffRows,
     StaffScope,
     roles_manageable_by,
     staff_audit_actor,
@@ -25,7 +25,7 @@ from tongban.directory.scope import (
 )
 
 __all__ = [
-    "StaffContext", "StaffRow", "StaffRows", "StaffScope", "department_get", "department_list", "hall_list",
+    "StaffContext", "StaffRow", "StaffScope", "department_get", "department_list", "hall_list",
     "region_ancestor_codes", "region_get", "region_list_children", "region_list_sites", "region_route_code",
     "region_rows",
     "region_subtree", "roles_manageable_by", "staff_audit_actor", "staff_context_for_user",
@@ -46,7 +46,7 @@ def _staff_for_admin(actor: StaffContext) -> QuerySet[Staff]:
 
 def staff_list_for_admin(
     *, actor: StaffContext, department_id: int | None = None, role: str | None = None, query: str | None = None,
-) -> StaffRows:
+) -> Rows[StaffRow]:
     """Staff whose roles ``actor`` administers (see :attr:`StaffContext.staff_scope`), by department and name."""
     qs = _staff_for_admin(actor)
     if department_id:
@@ -55,7 +55,7 @@ def staff_list_for_admin(
         qs = qs.filter(Exists(StaffRoleAssignment.objects.filter(staff=OuterRef("pk"), role=role)))
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(user__username__icontains=query))
-    return StaffRows(qs.order_by("department__region__code", "department__category", "name", "pk"))
+    return Rows(qs.order_by("department__region__code", "department__category", "name", "pk"), staff_row_of)
 
 
 def staff_get_for_admin(*, actor: StaffContext, staff_id: int) -> StaffRow | None:

@@ -5,10 +5,10 @@ from tongban.web.applicant_urls import urlpatterns as applicant_urlpatterns
 from tongban.web.archive_urls import urlpatterns as archive_urlpatterns
 from tongban.web.license_admin_urls import urlpatterns as license_admin_urlpatterns
 from tongban.web.seal_urls import urlpatterns as seal_urlpatterns
-from tongban.web.wallet_urls import urlpatterns as wallet_urlpatterns
 from tongban.web.views import account, account_profile, account_security, login_methods, portal, staff_roles, workbench
 from tongban.web.views import calendar as calendar_views
 from tongban.web.views import cases_workbench as cases_wb
+from tongban.web.wallet_urls import urlpatterns as wallet_urlpatterns
 
 app_name = "web"
 urlpatterns = [

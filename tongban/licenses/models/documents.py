@@ -22,6 +22,9 @@ class CaseDocument(models.Model):
         verbose_name_plural = _("办件文书")
         indexes = [models.Index(fields=["case", "created_at"], name="lic_casedoc_case_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
 
 class ArchivePolicy(models.Model):
     """Retention period per item (保管期限); items without a row use TONGBAN_ARCHIVE_RETENTION_YEARS."""
@@ -35,6 +38,9 @@ class ArchivePolicy(models.Model):
     class Meta:
         verbose_name = _("归档保管期限")
         verbose_name_plural = _("归档保管期限")
+
+    def __str__(self) -> str:
+        return self.item_code
 
 
 class ArchivePackage(models.Model):

@@ -53,6 +53,9 @@ class LicenseCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["license_type", "issuer_credit_code", "year"],
                                                name="lic_counter_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.issuer_credit_code}/{self.year}: {self.last}"
+
 
 class License(models.Model):
     """One version of an electronic licence (电子证照). A re-issue keeps type, issuer and serial and adds a row with
@@ -127,6 +130,9 @@ class LicenseEvent(models.Model):
         verbose_name_plural = _("证照状态记录")
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
 
 class ImportBatch(models.Model):
     """A batch import of existing licences (存量证照导入) with its line-by-line report."""
@@ -145,3 +151,6 @@ class ImportBatch(models.Model):
     class Meta:
         verbose_name = _("证照导入批次")
         verbose_name_plural = _("证照导入批次")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.accepted}/{self.total})"

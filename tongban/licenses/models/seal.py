@@ -58,3 +58,6 @@ class SealUsage(models.Model):
         verbose_name = _("用章记录")
         verbose_name_plural = _("用章记录")
         indexes = [models.Index(fields=["seal", "-created_at"], name="lic_sealuse_seal_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.reference}"

@@ -16,6 +16,9 @@ class QrTokenUse(models.Model):
     class Meta:
         indexes = [models.Index(fields=["expires_at"], name="lic_qruse_exp_idx")]
 
+    def __str__(self) -> str:
+        return self.jti
+
 
 class Verification(models.Model):
     """Every verification of a licence (公开核验记录), also failed ones. The verifier's address is kept as a keyed
@@ -32,6 +35,9 @@ class Verification(models.Model):
         verbose_name = _("证照核验记录")
         verbose_name_plural = _("证照核验记录")
         indexes = [models.Index(fields=["license", "-created_at"], name="lic_verif_license_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.result}"
 
 
 class LicenseConsent(models.Model):
@@ -61,6 +67,9 @@ class LicenseConsent(models.Model):
         verbose_name_plural = _("用证授权")
         indexes = [models.Index(fields=["license", "status"], name="lic_consent_license_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.requester_name}: {self.purpose}"
+
 
 class LicenseUse(models.Model):
     """Each use of a licence by another party (谁用了我的证照), allowed or refused, with the fields asked for."""
@@ -80,3 +89,6 @@ class LicenseUse(models.Model):
         verbose_name = _("用证记录")
         verbose_name_plural = _("用证记录")
         indexes = [models.Index(fields=["license", "-created_at"], name="lic_use_license_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_label}: {self.purpose}"

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import overload
-
-from django.db.models import QuerySet
-
+from tongban.core.rows import Rows
 from tongban.directory.selectors import StaffContext
 from tongban.licenses.archive_records import (
     ArchivePolicyRow,
@@ -17,37 +13,10 @@ from tongban.licenses.archive_records import (
 )
 from tongban.licenses.models import ArchivePackage, ArchivePolicy
 
-__all__ = ["ArchiveRows", "archive_list_for_staff", "archive_package_ids", "archive_policy_list"]
+__all__ = ["archive_list_for_staff", "archive_package_ids", "archive_policy_list"]
 
 
-class ArchiveRows(Sequence[ArchiveRow]):
-    """Packages as a lazily sliced list for Django's paginator (one count query, one query per page)."""
-
-    def __init__(self, queryset: QuerySet[ArchivePackage]) -> None:
-        self._queryset = queryset
-
-    def count(self, value: object = None) -> int:  # type: ignore[override]
-        return self._queryset.count()
-
-    def __len__(self) -> int:
-        return self._queryset.count()
-
-    @overload
-    def __getitem__(self, index: int) -> ArchiveRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[ArchiveRow]: ...
-
-    def __getitem__(self, index: int | slice) -> ArchiveRow | list[ArchiveRow]:
-        if isinstance(index, slice):
-            return [archive_row(p) for p in self._queryset[index]]
-        return archive_row(self._queryset[index])
-
-    def __iter__(self) -> Iterator[ArchiveRow]:
-        return (archive_row(p) for p in self._queryset)
-
-
-def archive_list_for_staff(*, staff: StaffContext | None, case_number: str = "", status: str = "") -> ArchiveRows:
+def archive_list_for_staff(*, staff: StaffContext | None, case_number: str = "", status: str = "") -> Rows[ArchiveRow]:
     """The packages this staff member may see, newest first: their department's, or every one for platform-wide
     staff; narrowed to a case number (exact, or its beginning) and a status. Nothing for other staff."""
     queryset = ArchivePackage.objects.none()
@@ -59,7 +28,7 @@ def archive_list_for_staff(*, staff: StaffContext | None, case_number: str = "",
             queryset = queryset.filter(case_number__startswith=number[:64])
         if status:
             queryset = queryset.filter(status=status)
-    return ArchiveRows(queryset)
+    return Rows(queryset, archive_row)
 
 
 def archive_package_ids(*, case_number: str | None = None) -> list[int]:

@@ -8,9 +8,9 @@ is no longer valid anywhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Generic, TypeVar, overload
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from tongban.core.audit import AuditOutcome, Target, audit_record
 from tongban.core.errors import NotFound
+from tongban.core.rows import Rows
 from tongban.directory.scope import staff_audit_actor
 from tongban.directory.selectors import StaffContext
 from tongban.identity.selectors import person_verified_identity
@@ -26,8 +27,6 @@ from tongban.licenses.models import HolderKind, ImportBatch, License, LicenseEve
 from tongban.licenses.records import ImportReport, LicenseDetail, LicenseEventRow, LicenseRow
 from tongban.licenses.rows import import_report_of, license_row
 from tongban.organizations.selectors import acting_context
-
-T = TypeVar("T")
 
 
 def _licenses() -> QuerySet[License]:
@@ -121,34 +120,6 @@ def license_row_by_identifier(*, identifier: str) -> LicenseRow | None:
 
 
 # ------------------------------------------------------------------ staff (证照管理)
-
-
-class Rows(Sequence[T], Generic[T]):
-    """A lazily sliced list of rows made from a queryset, for Django's paginator."""
-
-    def __init__(self, queryset: QuerySet[Any], convert: Callable[[Any], T]) -> None:
-        self._queryset = queryset
-        self._convert = convert
-
-    def count(self, value: object = None) -> int:  # type: ignore[override]
-        return self._queryset.count()
-
-    def __len__(self) -> int:
-        return self._queryset.count()
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self._convert(row) for row in self._queryset[index]]
-        return self._convert(self._queryset[index])
-
-    def __iter__(self) -> Iterator[T]:
-        return (self._convert(row) for row in self._queryset)
 
 
 def may_manage_licenses(staff: StaffContext | None) -> bool:

@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tongban.core.errors import DomainError, NotFound, NotPermitted
 from tongban.directory.selectors import StaffContext, department_list
 from tongban.licenses.keys import published_keys
-from tongban.licenses.pki import trust_roots_pem
 from tongban.licenses.models import SealKind, SealStatus, SealUsage
+from tongban.licenses.pki import trust_roots_pem
 from tongban.licenses.selectors.seals import (
     seal_get_for_staff,
     seal_image_for_staff,

@@ -1,7 +1,7 @@
 import pytest
 
-from tongban.licenses.identifiers import IdentifierError, identifier_parse
 from tests.licenses.factories import LicenseTypeFactory, license_row
+from tongban.licenses.identifiers import IdentifierError, identifier_parse
 
 pytestmark = pytest.mark.django_db
 
