@@ -244,7 +244,7 @@ def test_a_licence_by_reference_meets_the_material_once_a_resolver_exists(world)
         def licenses_for(self, *, user_id, org_id, license_type):
             return []
 
-        def confirm(self, *, user_id, org_id, license_id):
+        def confirm(self, *, user_id, org_id, license_id, license_type=""):
             if user_id == world.citizen.pk and license_id == "ID-1":
                 return LicenseReference(license_type="居民身份证", license_id="ID-1", holder_name="王晓明",
                                         label="居民身份证（电子证照）")

@@ -101,6 +101,25 @@ def test_a_licence_of_someone_else_cannot_be_attached(cw: SimpleNamespace) -> No
                                                license_id=card.identifier)
 
 
+def test_a_licence_of_another_type_or_for_a_material_without_one_is_refused(cw: SimpleNamespace) -> None:
+    configure(cw)
+    household_type = license_type_by_name(name="居民户口簿")
+    assert household_type is not None
+    household = license_issue(license_type_code=household_type.code, issuer_department_id=cw.gongan.pk,
+                              holder_kind="person", holder_name="王晓明", holder_number=WANG_ID,
+                              data={"household_type": "家庭户"}, source="import", actor=SYSTEM)
+    card = _id_card(cw)
+    draft = case_services.draft_open(user=cw.citizen, implementation_code=cw.impl.code)
+    with pytest.raises(NotFound) as wrong_type:  # the 户口簿 does not stand for the 居民身份证 material
+        case_services.draft_attachment_license(user=cw.citizen, draft_id=draft.id, material_name="居民身份证",
+                                               license_id=household.identifier)
+    assert wrong_type.value.code == "license_not_found"
+    with pytest.raises(ValidationFailed) as no_licence:  # 申请书 takes no licence at all
+        case_services.draft_attachment_license(user=cw.citizen, draft_id=draft.id, material_name="申请书",
+                                               license_id=card.identifier)
+    assert no_licence.value.code == "license_not_accepted"
+
+
 def test_the_demo_loader_seeds_types_seals_and_the_demo_holders_licences() -> None:
     from tongban.demo import loader
     from tongban.identity.services import account_find

@@ -39,8 +39,10 @@ class LicenseResolver(Protocol):
     def licenses_for(self, *, user_id: int, org_id: int | None, license_type: str) -> list[LicenseReference]:
         """The holder's valid licences of ``license_type`` (the person's, or the organisation's)."""
 
-    def confirm(self, *, user_id: int, org_id: int | None, license_id: str) -> LicenseReference | None:
-        """The licence if it is still valid and held by the applicant, else None."""
+    def confirm(self, *, user_id: int, org_id: int | None, license_id: str,
+                license_type: str = "") -> LicenseReference | None:
+        """The licence if it is still valid, held by the applicant and (when ``license_type``, the material's
+        可用证照类型, is given) of a type that stands for that material; else None."""
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,8 @@ class LicenseResolver:
                 for row in license_list_valid_for_index(holder_index=index, type_names=names)
                 if row.holder_kind == kind]
 
-    def confirm(self, *, user_id: int, org_id: int | None, license_id: str) -> LicenseReference | None:
+    def confirm(self, *, user_id: int, org_id: int | None, license_id: str,
+                license_type: str = "") -> LicenseReference | None:
         license = license_by_identifier(identifier=license_id)
         if license is None or not license_is_valid(license):
             return None
@@ -132,7 +133,10 @@ class LicenseResolver:
         held = bool(index) and license.holder_index == index and license.holder_kind == kind
         if not held:
             return None
-        return _reference(license_row(license))
+        if license_type and license.license_type.name not in {
+                t.name for t in license_types_for_material(material_name=license_type)}:
+            return None  # a licence of another type does not stand for this material
+        return _reference(license_row(license), license_type=license_type)
 
 
 # ------------------------------------------------------------------ the expiry job, files housekeeping

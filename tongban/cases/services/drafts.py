@@ -312,14 +312,20 @@ def draft_attachment_reuse(
     return attachment_row(attachment)
 
 
-def confirm_license(*, actor: CaseActor, license_id: str) -> Any:
+def confirm_license(*, actor: CaseActor, license_id: str, material_name: str, license_type: str) -> Any:
+    """The applicant's valid licence ``license_id``, of a type that stands for the material (its 可用证照类型
+    ``license_type``); refused clearly when the material takes no licence, no resolver is registered, or the
+    licence is unknown, not valid, not the applicant's or of another type."""
+    if not license_type:
+        raise ValidationFailed(_("“%(n)s”不能用电子证照代替，请上传材料。") % {"n": material_name},
+                               code="license_not_accepted")
     resolvers = license_resolvers()
     if not resolvers:
         raise Conflict(_("电子证照服务尚未接入，请上传材料。"), code="licenses_unavailable")
     assert actor.user_id is not None
     for resolver in resolvers:
         reference = resolver.confirm(user_id=actor.user_id, org_id=actor.org.org_id if actor.org else None,
-                                     license_id=license_id)
+                                     license_id=license_id, license_type=license_type)
         if reference is not None:
             return reference
     raise NotFound(_("没有找到这份有效的电子证照。"), code="license_not_found")
@@ -333,8 +339,9 @@ def draft_attachment_license(
     (:func:`tongban.cases.registry.license_resolver_register`); until one exists this is refused clearly."""
     actor = _applicant_for_writes(user=user, org_id=org_id)
     draft = _draft_for(actor, draft_id, lock=True)
-    _requirement_named(draft, material_name)
-    reference = confirm_license(actor=actor, license_id=license_id)
+    requirement = _requirement_named(draft, material_name)
+    reference = confirm_license(actor=actor, license_id=license_id, material_name=material_name,
+                                license_type=requirement.license_type)
     attachment = Attachment.objects.create(
         draft=draft, material_name=material_name, source=AttachmentSource.LICENSE,
         license_reference=reference.as_json(), display_name=reference.label[:200], added_by_id=actor.account_id)

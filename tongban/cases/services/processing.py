@@ -358,7 +358,9 @@ def case_attachment_license(*, user: Any, org_id: int | None = None, case_id: in
                             license_id: str) -> AttachmentRow:
     """Supply a material for a supplement request with a licence by reference (免交)."""
     actor, case, round_ = _supplement_target(user=user, org_id=org_id, case_id=case_id, material_name=material_name)
-    reference = confirm_license(actor=actor, license_id=license_id)
+    requirement = next((r for r in case_requirements(case) if r.name == material_name), None)
+    reference = confirm_license(actor=actor, license_id=license_id, material_name=material_name,
+                                license_type=requirement.license_type if requirement else "")
     return attachment_row(Attachment.objects.create(
         case=case, material_name=material_name, source=AttachmentSource.LICENSE,
         license_reference=reference.as_json(), display_name=reference.label[:200], supplement_round=round_,

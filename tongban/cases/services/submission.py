@@ -134,12 +134,14 @@ def _check_materials(draft: Draft, attachments: Sequence[Attachment], *, actor: 
         if requirement.required and requirement.name not in supplied:
             issues.append(Issue("material_missing", _("请提交“%(n)s”。") % {"n": requirement.name},
                                 f"materials.{requirement.name}"))
+    license_types = {r.name: r.license_type for r in draft_requirements(draft)}
     for attachment in attachments:
         if attachment.source == AttachmentSource.LICENSE:
             reference = attachment.license_reference or {}
-            confirmed = any(
+            confirmed = bool(license_types.get(attachment.material_name)) and any(
                 resolver.confirm(user_id=actor.user_id or 0, org_id=actor.org.org_id if actor.org else None,
-                                 license_id=str(reference.get("license_id", ""))) is not None
+                                 license_id=str(reference.get("license_id", "")),
+                                 license_type=license_types[attachment.material_name]) is not None
                 for resolver in license_resolvers())
             if not confirmed:
                 issues.append(Issue("license_invalid", _("“%(n)s”引用的电子证照已失效，请重新选择或上传。") % {
