@@ -30,3 +30,28 @@ def holiday_calendar(db):
     from tongban.core.calendar_admin import calendar_seed
 
     calendar_seed()
+
+
+_RSA_POOL: dict[int, list] = {}
+
+
+@pytest.fixture(autouse=True)
+def _rsa_key_pool(monkeypatch):
+    """RSA-3072 key generation takes about half a second, and every test that seals starts from an empty database
+    (a new root and a new seal key): tests draw the platform's keys from a small per-process pool instead, in
+    turn, so two keys made in one test still differ."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tongban.licenses import pki
+
+    turn = {}
+
+    def pooled(bits: int):
+        keys = _RSA_POOL.setdefault(bits, [])
+        n = turn.get(bits, 0)
+        turn[bits] = n + 1
+        while len(keys) <= n % 8:
+            keys.append(rsa.generate_private_key(public_exponent=65537, key_size=bits))
+        return keys[n % 8]
+
+    monkeypatch.setattr(pki, "_new_key", pooled)
