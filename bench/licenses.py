@@ -1,9 +1,9 @@
 """`make bench-licenses`: electronic licences issued per second (render + seal + store) and public verifications
 per second, beside the bare Django endpoint of the same run.
 
-* Data: a benchmark database in var/bench/licenses/ (SQLite WAL, the demo profile) with the Yunnan demo data,
-  which seeds the licence types and gives each issuing department an active seal (the platform CA is made on
-  first use).
+* Data: a benchmark-only PostgreSQL 15 cluster in var/bench/licenses/pg (harness.postgres) with the Yunnan demo
+  data, which seeds the licence types and gives each issuing department an active seal (the platform CA is made on
+  first use). Kept for reuse; delete the folder to start again.
 * Issuance (in-process, not over HTTP: issuing is a service the case engine calls inside a decision): ``manage.py
   shell`` issues BENCH_LICENSES licences of 居民身份证 through ``license_issue`` — validation, serial under the
   counter lock, the PDF with its QR code, the PAdES seal with the department's certificate (and the simulator
@@ -26,9 +26,10 @@ import subprocess
 import time
 from typing import Any
 
-from harness import BASELINE, BASELINE_PATHS, PY, ROOT, bench_env, load_get, manage, prepare_once, report, served
+from harness import BASELINE, BASELINE_PATHS, PY, ROOT, bench_env, load_get, manage, postgres, report, served
 
 DATA = ROOT / "var" / "bench" / "licenses"
+CLUSTER = DATA / "pg"
 LICENSES = int(os.environ.get("BENCH_LICENSES", "200"))
 ISSUE = "licence issue (render + seal), 1 process"
 ISSUE_2 = "licence issue (render + seal), 2 processes"
@@ -44,9 +45,9 @@ import tongban.licenses.services.issuance as issuance
 from tongban.licenses.services.issuance import license_issue
 from tongban.licenses.types import license_type_by_name
 
-COUNT, OFFSET = json.loads(%(args)r)
+COUNT, OFFSET, ISSUER = json.loads(%(args)r)
 kind = license_type_by_name(name="居民身份证")
-type_code, department_id = kind.code, kind.issuing_department_ids[0]
+type_code, department_id = kind.code, kind.issuing_department_ids[ISSUER]
 timings = {"render": 0.0, "seal": 0.0}
 def timed(name, function):
     def wrapper(*args, **kwargs):
@@ -62,7 +63,7 @@ latencies, identifiers = [], []
 started = time.perf_counter()
 for n in range(OFFSET, OFFSET + COUNT):
     body = "530126" + "19%%02d0101" %% (50 + n %% 50) + "%%03d" %% (n %% 1000)
-    number = body + ric.calc_check_digit(body)
+    number = body + ric.calc_check_digit(body + "0")  # stdnum wants the 18 places
     one = time.perf_counter()
     row = license_issue(license_type_code=type_code, issuer_department_id=department_id, holder_kind="person",
                         holder_name="基准测试%%d" %% n, holder_number=number,
@@ -76,9 +77,9 @@ print(json.dumps({"count": COUNT, "elapsed": elapsed, "latencies": latencies, "i
 """
 
 
-def _issue(count: int, offset: int) -> subprocess.Popen[str]:
-    code = ISSUE_SCRIPT % {"args": json.dumps([count, offset])}
-    return subprocess.Popen([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=bench_env(DATA), text=True,
+def _issue(url: str, count: int, offset: int, issuer: int) -> subprocess.Popen[str]:
+    code = ISSUE_SCRIPT % {"args": json.dumps([count, offset, issuer])}
+    return subprocess.Popen([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=bench_env(DATA, url), text=True,
                             stdout=subprocess.PIPE)
 
 
@@ -103,27 +104,29 @@ def _summary(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
 
 def main() -> None:
     os.environ["TONGBAN_LICENSE_VERIFY_LIMIT"] = "0"  # one load client, one address: the limiter would answer 429
-    prepare_once(DATA, "prepared")
-    manage(DATA, "licenses_setup")
-    print(f"issuing {LICENSES} licences in one process …", flush=True)
-    started = time.perf_counter()
-    single = _collect([_issue(LICENSES, 0)])
-    one = _summary(single, time.perf_counter() - started)
-    print(f"issuing {LICENSES} licences in two processes …", flush=True)
-    started = time.perf_counter()
-    pair = _collect([_issue(LICENSES // 2, 100_000), _issue(LICENSES - LICENSES // 2, 200_000)])
-    two = _summary(pair, time.perf_counter() - started)
-    identifiers = single[0]["identifiers"] + [i for r in pair for i in r["identifiers"]]
-    with served(DATA) as base:
-        results = {BASELINE: load_get(base, BASELINE_PATHS),
-                   VERIFY: load_get(base, [f"/verify/{identifier}/" for identifier in identifiers])}
+    with postgres(CLUSTER) as url:
+        if not (DATA / "prepared").exists():
+            manage(DATA, "migrate", "--noinput", "-v0", database_url=url)
+            manage(DATA, "load_demo_data", database_url=url)
+            (DATA / "prepared").touch()
+        manage(DATA, "licenses_setup", database_url=url)
+        print(f"issuing {LICENSES} licences in one process …", flush=True)
+        started = time.perf_counter()
+        single = _collect([_issue(url, LICENSES, 0, 0)])
+        one = _summary(single, time.perf_counter() - started)
+        print(f"issuing {LICENSES} licences in two processes (two issuing departments) …", flush=True)
+        started = time.perf_counter()
+        pair = _collect([_issue(url, LICENSES // 2, 100_000, 0), _issue(url, LICENSES - LICENSES // 2, 200_000, 1)])
+        two = _summary(pair, time.perf_counter() - started)
+        identifiers = single[0]["identifiers"] + [i for r in pair for i in r["identifiers"]]
+        with served(DATA, url) as base:
+            results = {BASELINE: load_get(base, BASELINE_PATHS),
+                       VERIFY: load_get(base, [f"/verify/{identifier}/" for identifier in identifiers])}
     results[ISSUE] = one
     results[ISSUE_2] = two
-    data = report("licenses", "bench-licenses", results, licenses_issued=len(identifiers))
-    print(f"share of issuing time: render {one['render_share']:.0%}, seal {one['seal_share']:.0%} (1 process)")
-    data["issue_time_shares"] = {"render": round(one["render_share"], 3), "seal": round(one["seal_share"], 3)}
-    (ROOT / "bench" / "results" / "licenses.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
-                                                              encoding="utf-8")
+    report("licenses", "bench-licenses", results, licenses_issued=len(identifiers),
+                  issue_time_shares={"render": round(one["render_share"], 3), "seal": round(one["seal_share"], 3)})
+    print(f"share of issuing time (1 process): render {one['render_share']:.0%}, seal {one['seal_share']:.0%}")
 
 
 if __name__ == "__main__":

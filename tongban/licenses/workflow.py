@@ -1,7 +1,8 @@
-"""The transition tables of licences (证照状态) and seals (印章状态). No code assigns ``License.status`` or
+"""The transition tables of licences (证照状态), seals (印章状态) and consents (用证授权). No code assigns ``License.status`` or
 ``Seal.status`` directly: services call :func:`license_next_status` / :func:`seal_next_status` and save what they
 return. Every change carries a reason (except the automatic expiry, whose reason is fixed) and is audited by the
-calling service. The tables are mirrored in ``docs/licenses.md``; a test keeps them equal.
+calling service. The tables are mirrored in ``docs/licenses.md``; a test keeps them equal. Consents (用证授权) have their own,
+smaller table here too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongban.core.errors import Conflict
+from tongban.licenses.models.codes import ConsentStatus
 from tongban.licenses.models.codes import LicenseStatus as L
 from tongban.licenses.models.codes import SealStatus as S
 
@@ -49,6 +51,18 @@ SEAL_TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
 )}
 
 
+HOLDER = "holder"  # the licence's holder (用证授权 is theirs to give, refuse or withdraw)
+
+CONSENT_TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
+    Transition("grant", (ConsentStatus.REQUESTED,), ConsentStatus.GRANTED, frozenset({HOLDER}),
+               gettext_lazy("同意授权")),
+    Transition("refuse", (ConsentStatus.REQUESTED,), ConsentStatus.REFUSED, frozenset({HOLDER}),
+               gettext_lazy("拒绝授权")),
+    Transition("revoke", (ConsentStatus.GRANTED,), ConsentStatus.REVOKED, frozenset({HOLDER}),
+               gettext_lazy("撤回授权")),
+)}
+
+
 def _next(table: dict[str, Transition], *, status: str, transition: str, actor: str, what: str) -> str:
     rule = table.get(transition)
     if rule is None:
@@ -67,6 +81,11 @@ def license_next_status(*, status: str, transition: str, actor: str) -> str:
 
 def seal_next_status(*, status: str, transition: str, actor: str) -> str:
     return _next(SEAL_TRANSITIONS, status=status, transition=transition, actor=actor, what=_("印章"))
+
+
+def consent_next_status(*, status: str, transition: str) -> str:
+    """The status a consent moves to when its holder acts (the holder check is the caller's)."""
+    return _next(CONSENT_TRANSITIONS, status=status, transition=transition, actor=HOLDER, what=_("授权"))
 
 
 def license_transitions_from(status: str, *, actor: str) -> list[Transition]:

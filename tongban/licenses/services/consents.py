@@ -7,19 +7,18 @@ A use is refused with a stable code: ``consent_not_granted`` (never granted, ref
 ``consent_expired`` (after its date), ``consent_fields_exceeded`` (fields it does not cover) or
 ``license_not_valid`` (the licence is no longer valid). The refusal is logged even though the use fails.
 
-Consent states change only through :data:`CONSENT_TRANSITIONS`.
+Consent states change only through :data:`tongban.licenses.workflow.CONSENT_TRANSITIONS`.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tongban.core.audit import Actor, AuditOutcome, Target, atomic_service, audit_record, concealed_denial
 from tongban.core.errors import Conflict, DomainError, IssueList, NotFound, NotPermitted, ValidationFailed
@@ -38,30 +37,11 @@ from tongban.licenses.holding import (
 )
 from tongban.licenses.identifiers import IdentifierError, identifier_parse
 from tongban.licenses.models import ConsentStatus, License, LicenseConsent, LicenseStatus, LicenseUse, RequesterKind
-from tongban.licenses.workflow import Transition
+from tongban.licenses.workflow import consent_next_status
 
 REQUESTER_ROLES = frozenset({StaffRole.WINDOW_CLERK, StaffRole.APPROVER, StaffRole.LICENSE_LOOKUP})
 MAX_CONSENT_DAYS = 366
 MIN_PURPOSE_CHARS = 4
-HOLDER = "holder"
-
-CONSENT_TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
-    Transition("grant", (ConsentStatus.REQUESTED,), ConsentStatus.GRANTED, frozenset({HOLDER}),
-               cast(str, gettext_lazy("同意授权"))),
-    Transition("refuse", (ConsentStatus.REQUESTED,), ConsentStatus.REFUSED, frozenset({HOLDER}),
-               cast(str, gettext_lazy("拒绝授权"))),
-    Transition("revoke", (ConsentStatus.GRANTED,), ConsentStatus.REVOKED, frozenset({HOLDER}),
-               cast(str, gettext_lazy("撤回授权"))),
-)}
-
-
-def consent_next_status(*, status: str, transition: str) -> str:
-    rule = CONSENT_TRANSITIONS[transition]
-    if status not in rule.source:
-        raise Conflict(_("该授权当前状态下不能“%(t)s”。") % {"t": rule.label}, code="transition_not_allowed")
-    return rule.target
-
-
 # ------------------------------------------------------------------ who asks
 
 
