@@ -6,7 +6,7 @@
   the names match. The decision's transaction includes the issue: a refusal (no active seal …) refuses the decision.
 * :class:`LicenseResolver` (证照引用, 免交) — the applicant's valid licences of a type, and the re-check at
   submission (status row read each time: a revoked licence fails with ``license_invalid``).
-* the periodic job ``licenses.expire`` (到期失效) and the files housekeeping reference checker of licence PDFs.
+* the periodic jobs ``licenses.expire`` (到期失效) and ``licenses.qr_token_uses_purge`` (expired 亮证 tokens), and the files housekeeping reference checker of licence PDFs.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from tongban.licenses.selectors.licenses import (
     license_row,
 )
 from tongban.licenses.services.issuance import license_expire_due, license_issue
+from tongban.licenses.services.verification import qr_token_uses_purge
 from tongban.licenses.types import license_type_may_issue, license_types_for_material, license_types_for_result
 from tongban.organizations.selectors import acting_context
 
@@ -148,6 +149,12 @@ def licenses_expire_task() -> int:
     return license_expire_due()
 
 
+@task()
+def qr_token_uses_purge_task() -> int:
+    """Forget verified 亮证 tokens once they have expired (replay protection needs them only until then)."""
+    return qr_token_uses_purge()
+
+
 def expire_now(*, today: date | None = None) -> int:
     return license_expire_due(today=today)
 
@@ -161,6 +168,7 @@ def register() -> None:
     result_issuer_register(NAME, LicenseResultIssuer())
     license_resolver_register(NAME, LicenseResolver())
     periodic(every_seconds=EXPIRE_EVERY_SECONDS, name="licenses.expire")(licenses_expire_task)
+    periodic(every_seconds=EXPIRE_EVERY_SECONDS, name="licenses.qr_token_uses_purge")(qr_token_uses_purge_task)
     register_reference_checker("licenses.license", _referenced_files)
 
 
