@@ -19,43 +19,28 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.security.http import HttpAuthBase
 
 from tongban.api import schemas as s
+from tongban.api.auth import ClientCredentialsBearer
 from tongban.cases import selectors as case_selectors
 from tongban.cases import services as case_services
 from tongban.cases.interface import DecisionDocument, DepartmentSystemActor, SupplementItem
-from tongban.core.errors import DomainError, NotFound, NotPermitted
+from tongban.core.errors import NotFound, NotPermitted
 from tongban.exchange.services import callback_handle_once
-from tongban.oidc.selectors import ServiceClient, service_client_for_request
+from tongban.oidc.selectors import ServiceClient
 
 EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$"
 
 
-class NotAuthenticated(DomainError):
-    code = "not_authenticated"
-    http_status = 401
+class DepartmentSystemBearer(ClientCredentialsBearer):
+    """Client credentials of a client linked to a department (a department's business system)."""
 
+    who = "部门系统"
 
-class DepartmentSystemBearer(HttpAuthBase):
-    """``Authorization: Bearer <access token>`` of the client-credentials grant, validated by django-oauth-toolkit;
-    the client must be linked to a department."""
-
-    openapi_type = "http"
-    openapi_scheme = "bearer"
-    openapi_bearerFormat = "OAuth2 client credentials"
-
-    def __call__(self, request: HttpRequest) -> ServiceClient:
-        if not request.headers.get("Authorization", "").startswith("Bearer "):
-            raise NotAuthenticated(_("请求须带部门系统的访问令牌（Authorization: Bearer <access_token>），"
-                                     "令牌以客户端凭证方式在 /oidc/token/ 获取。"))
-        client = service_client_for_request(request)
-        if client is None:
-            raise NotAuthenticated(_("访问令牌无效或已过期，请以客户端凭证方式重新获取。"), code="token_invalid")
+    def check(self, client: ServiceClient) -> None:
         if client.department_id is None:
             raise NotPermitted(_("该接入系统未关联部门，不能回传办件办理情况；请联系平台管理员关联部门。"),
                                code="client_without_department")
-        return client
 
 
 department_system = DepartmentSystemBearer()

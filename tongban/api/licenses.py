@@ -22,46 +22,22 @@ from urllib.parse import quote
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
-from ninja.security.http import HttpAuthBase
 
 from tongban.api import license_schemas as ls
 from tongban.api import schemas as s
-from tongban.api.auth import bearer, current
-from tongban.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
+from tongban.api.auth import ClientCredentialsBearer, bearer, current
+from tongban.core.errors import NotFound, NotPermitted, ValidationFailed
 from tongban.core.http import client_ip
 from tongban.licenses.models import VerificationChannel
 from tongban.licenses.selectors import wallet as wallet_selectors
 from tongban.licenses.services import consents as consent_services
 from tongban.licenses.services import qr as qr_services
 from tongban.licenses.services import verification as verification_services
-from tongban.oidc.selectors import ServiceClient, service_client_for_request
+from tongban.oidc.selectors import ServiceClient
 
 router = Router(tags=["licenses"])
 ORG_ID = Query(None, description="管理法人的证照时：法人 id（须有“管理证照”授权）")
 NOT_FOUND = "没有找到这个证照。"
-
-
-class NotAuthenticated(DomainError):
-    code = "not_authenticated"
-    http_status = 401
-
-
-class ClientCredentialsBearer(HttpAuthBase):
-    """``Authorization: Bearer <access token>`` of the client-credentials grant (a department's system or a third
-    party's application registered on the platform)."""
-
-    openapi_type = "http"
-    openapi_scheme = "bearer"
-    openapi_bearerFormat = "OAuth2 client credentials"
-
-    def __call__(self, request: HttpRequest) -> ServiceClient:
-        if not request.headers.get("Authorization", "").startswith("Bearer "):
-            raise NotAuthenticated(_("请求须带接入系统的访问令牌（Authorization: Bearer <access_token>），"
-                                     "令牌以客户端凭证方式在 /oidc/token/ 获取。"))
-        client = service_client_for_request(request)
-        if client is None:
-            raise NotAuthenticated(_("访问令牌无效或已过期，请以客户端凭证方式重新获取。"), code="token_invalid")
-        return client
 
 
 client_credentials = ClientCredentialsBearer()
