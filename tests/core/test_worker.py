@@ -71,3 +71,25 @@ def test_run_worker_once_delivers_a_committed_event(regions):
     assert [document["data"] for document in received] == [{"case_no": "W-1"}]
     assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
     assert not DBTaskResult.objects.ready().exists()
+
+
+@pytest.mark.django_db
+def test_a_job_the_queue_cannot_take_runs_in_the_scheduler(monkeypatch):
+    """Redis down under the RQ backend: the scheduler runs the due job itself rather than skip its period."""
+    from django_tasks.base import Task
+
+    ran: list[str] = []
+    original_call = Task.call
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionError("queue unreachable")
+
+    def record(self, *args, **kwargs):
+        ran.append(self.module_path)
+        return original_call(self, *args, **kwargs)
+
+    monkeypatch.setattr(Task, "enqueue", refuse)
+    monkeypatch.setattr(Task, "call", record)
+    assert scheduler_tick(now=timezone.now()) == []
+    assert "tongban.core.tasks.outbox_dispatch_task" in ran
+    assert queued("tongban.core.tasks.outbox_dispatch_task") == 0

@@ -3,6 +3,7 @@
 
 from typing import Any
 
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Router
 from ninja.errors import AuthenticationError
@@ -220,6 +221,18 @@ def search(request: HttpRequest, q: str = "", region: str | None = None, audienc
 @api.get("/ping", include_in_schema=False)
 def ping(request: HttpRequest) -> dict[str, str]:
     """A bare endpoint: the baseline of the benchmarks."""
+    return {"status": "ok"}
+
+
+@api.get("/health", include_in_schema=False)
+def health(request: HttpRequest) -> Any:
+    """Load balancers' probe: the database answers one query (the benchmarks' one-query baseline)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return api.create_response(request, {"status": "unavailable", "code": "database_unavailable"}, status=503)
     return {"status": "ok"}
 
 

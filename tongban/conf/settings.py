@@ -44,6 +44,9 @@ TRUSTED_PROXIES = env("TONGBAN_TRUSTED_PROXIES", default=0, cast="int", group="s
                            "address (throttling, audit, sessions) is taken from that header only when this is > 0.")
 CSRF_TRUSTED_ORIGINS = env("TONGBAN_CSRF_TRUSTED_ORIGINS", default=[], cast="list", group="security",
                            help="Comma-separated origins (scheme://host) trusted for unsafe requests behind a proxy.")
+PUBLIC_URL = env("TONGBAN_PUBLIC_URL", default="", group="general",
+                 help="The platform's public address (https://host), as citizens reach it through the proxy: used in "
+                      "absolute links that leave the site, such as the QR code printed on a licence.")
 SECURE_COOKIES = env("TONGBAN_SECURE_COOKIES", default=False, cast="bool", group="security",
                      help="Send session and CSRF cookies over HTTPS only. Enable in production.")
 DEMO_MODE = env("TONGBAN_DEMO", default=False, cast="bool", group="general",
@@ -75,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "tongban.core",
     "tongban.notifications",
     "tongban.files",
@@ -160,12 +164,33 @@ FILE_STORAGE = env(
          "default writes to TONGBAN_DATA_DIR/files (owner-only permissions); an object store such as "
          "django-storages' S3 backend takes its options from its own settings.")
 _LOCAL_FILES = FILE_STORAGE == "django.core.files.storage.FileSystemStorage"
+S3_BUCKET = env("TONGBAN_S3_BUCKET", default="", group="files",
+                help="S3-compatible object store (TONGBAN_FILE_STORAGE=storages.backends.s3.S3Storage): bucket of "
+                     "the stored materials, documents and archives (kept encrypted; turn versioning on).")
+S3_ENDPOINT_URL = env("TONGBAN_S3_ENDPOINT_URL", default="", group="files",
+                      help="Endpoint of the S3-compatible store (MinIO, Ceph RGW, a cloud's OSS …); empty: AWS.")
+S3_ACCESS_KEY = env("TONGBAN_S3_ACCESS_KEY", default="", group="files", secret=True,
+                    help="Access key id of the object store.")
+S3_SECRET_KEY = env("TONGBAN_S3_SECRET_KEY", default="", group="files", secret=True,
+                    help="Secret access key of the object store.")
+S3_REGION = env("TONGBAN_S3_REGION", default="", group="files", help="Region name of the object store, if any.")
+_S3_FILES = FILE_STORAGE == "storages.backends.s3.S3Storage"
+if _S3_FILES and not S3_BUCKET:
+    raise RuntimeError("TONGBAN_FILE_STORAGE=storages.backends.s3.S3Storage needs TONGBAN_S3_BUCKET")
+_FILES_OPTIONS: dict[str, object] = {}
+if _LOCAL_FILES:
+    _FILES_OPTIONS = {"location": str(DATA_DIR / "files"), "base_url": None, "file_permissions_mode": 0o600,
+                      "directory_permissions_mode": 0o700}
+elif _S3_FILES:
+    # Private objects, never overwritten (names are unique), no signed public URLs: files leave through views.
+    _FILES_OPTIONS = {"bucket_name": S3_BUCKET, "endpoint_url": S3_ENDPOINT_URL or None,
+                      "access_key": S3_ACCESS_KEY or None, "secret_key": S3_SECRET_KEY or None,
+                      "region_name": S3_REGION or None, "default_acl": "private", "file_overwrite": False,
+                      "querystring_auth": True, "location": "files"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-    "files": {"BACKEND": FILE_STORAGE, "OPTIONS": {
-        "location": str(DATA_DIR / "files"), "base_url": None, "file_permissions_mode": 0o600,
-        "directory_permissions_mode": 0o700} if _LOCAL_FILES else {}},
+    "files": {"BACKEND": FILE_STORAGE, "OPTIONS": _FILES_OPTIONS},
 }
 FILE_MAX_BYTES = env("TONGBAN_FILE_MAX_BYTES", default=10 * 1024 * 1024, cast="int", group="files",
                      help="Largest upload (bytes) of a material, unless the caller sets its own limit.")
@@ -189,7 +214,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_COOKIES else None
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS_URL = env(
+    "TONGBAN_REDIS_URL", default="", group="cache",
+    help="Redis URL (redis://host:6379/0) of the production profile: the shared cache (rate limits counted across "
+         "app processes; a per-process memory cache stands in while Redis is unreachable) and the RQ task queues. "
+         "Empty: a per-process memory cache.")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "tongban.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "tongban"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOG_LEVEL = env("TONGBAN_LOG_LEVEL", default="INFO", group="general",
                 help="Level of the structured application log (DEBUG, INFO, WARNING, ERROR).")
@@ -291,8 +325,16 @@ TASK_BACKEND = env(
     "TONGBAN_TASK_BACKEND", default="django_tasks_db.DatabaseBackend", group="tasks",
     help="Task backend (dotted path of a django-tasks backend): `django_tasks_db.DatabaseBackend` keeps the queue in "
          "the database, run by `manage.py run_worker`; `django_tasks.backends.immediate.ImmediateBackend` runs tasks "
-         "in the request (development only).")
+         "in the request (development only); `django_tasks_rq.RQBackend` (production profile) keeps it in Redis "
+         "(TONGBAN_REDIS_URL), run by `manage.py rqworker default` beside one scheduling `manage.py run_worker`.")
 TASKS = {"default": {"BACKEND": TASK_BACKEND}}
+if TASK_BACKEND == "django_tasks_rq.RQBackend" and not REDIS_URL:
+    raise RuntimeError("TONGBAN_TASK_BACKEND=django_tasks_rq.RQBackend needs TONGBAN_REDIS_URL")
+TASK_TIMEOUT_SECONDS = env(
+    "TONGBAN_TASK_TIMEOUT", default=600, cast="int", group="tasks",
+    help="RQ backend: a task running longer than this many seconds is stopped (its outbox work is retried).")
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": TASK_TIMEOUT_SECONDS,
+                         "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 5}}
 OUTBOX_DISPATCH_SECONDS = env(
     "TONGBAN_OUTBOX_DISPATCH_SECONDS", default=5, cast="int", group="tasks",
     help="The worker dispatches outbox events at least this often (seconds); a commit that emits also asks for a "

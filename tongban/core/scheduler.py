@@ -14,6 +14,10 @@ An app registers a task to run every N seconds in its ``tasks.py``::
 configured task backend (``TONGBAN_TASK_BACKEND``) and runs like any other task. Several workers may tick at once:
 a due run is claimed with one conditional UPDATE of :class:`~tongban.core.models.PeriodicJobState`, so each
 period enqueues the job once, whichever worker wins. Periodic tasks take no arguments and must be idempotent.
+
+When the queue cannot take the job (Redis down under the RQ backend), the scheduler runs it itself, in its own
+process: outbox dispatch and the other periodic jobs go on, more slowly, until the queue is back
+(docs/operations/faults.md).
 """
 
 from __future__ import annotations
@@ -97,9 +101,23 @@ def scheduler_tick(*, now: datetime | None = None) -> list[str]:
     enqueued: list[str] = []
     for job in periodic_jobs():
         try:
-            if _claim(job, now):
-                job.task.enqueue()
-                enqueued.append(job.name)
+            if not _claim(job, now):
+                continue
         except Exception:  # one broken job must not stop the others
-            logger.exception("periodic job %s could not be enqueued", job.name)
+            logger.exception("periodic job %s could not be claimed", job.name)
+            continue
+        try:
+            job.task.enqueue()
+            enqueued.append(job.name)
+        except Exception as error:  # the queue is unreachable: run the job here rather than skip its period
+            logger.warning("periodic job %s could not be enqueued (%s): running it in the scheduler", job.name,
+                           type(error).__name__)
+            _run_inline(job)
     return enqueued
+
+
+def _run_inline(job: PeriodicJob) -> None:
+    try:
+        job.task.call()
+    except Exception:
+        logger.exception("periodic job %s failed when run in the scheduler", job.name)

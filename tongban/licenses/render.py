@@ -2,8 +2,8 @@
 
 Title and subtitle of the layout, the surface fields in layout order, the holder, the issuing department, the
 identifier, validity and issue date, and a QR code (segno) of the public verification page ``/verify/<identifier>/``
-(absolute when the platform's public address is known: ``TONGBAN_OIDC_ISSUER``'s origin or the first
-``TONGBAN_CSRF_TRUSTED_ORIGINS`` entry). Chinese text through :class:`tongban.core.pdf.Document` (Noto Sans CJK).
+(absolute when the platform's public address is known: ``TONGBAN_PUBLIC_URL``, else ``TONGBAN_OIDC_ISSUER``'s
+origin or the first ``TONGBAN_CSRF_TRUSTED_ORIGINS`` entry). Chinese text through :class:`tongban.core.pdf.Document` (Noto Sans CJK).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ class LicenseSurface:
 
 def public_origin() -> str:
     """The platform's public origin (``https://host``), or "" when it is not configured."""
-    for candidate in (getattr(settings, "OIDC_ISSUER", ""), *getattr(settings, "CSRF_TRUSTED_ORIGINS", [])):
+    for candidate in (getattr(settings, "PUBLIC_URL", ""), getattr(settings, "OIDC_ISSUER", ""),
+                      *getattr(settings, "CSRF_TRUSTED_ORIGINS", [])):
         parts = urlsplit(str(candidate or ""))
         if parts.scheme in ("http", "https") and parts.netloc:
             return f"{parts.scheme}://{parts.netloc}"
