@@ -194,7 +194,23 @@ def test_a_crash_while_handling_leaves_the_event_to_the_next_run(consumers):
     crash["on"] = False
     outbox_dispatch(now=start + timedelta(seconds=5))  # still leased to the dead dispatcher
     assert handled == []
-    outbox_dispatch(now=start + outbox.LEASE + timedelta(seconds=1))
+    outbox_dispatch(now=start + outbox.lease() + timedelta(seconds=1))
+    assert handled == [event_id]
+
+
+@pytest.mark.django_db
+def test_the_lease_comes_from_the_setting(consumers, settings):
+    settings.OUTBOX_LEASE_SECONDS = 2
+    assert outbox.lease() == timedelta(seconds=2)
+    handled = []
+    consumers("test.leased", ["probe.*"], lambda event: handled.append(event.id))
+    event_id = emit()
+    start = timezone.now()
+    outbox._fan_out(now=start, batch_size=10)
+    assert outbox._claim(now=start, batch_size=10)  # claimed by a dispatcher that then dies
+    outbox_dispatch(now=start + timedelta(seconds=1))
+    assert handled == []
+    outbox_dispatch(now=start + timedelta(seconds=3))
     assert handled == [event_id]
 
 

@@ -343,6 +343,11 @@ OUTBOX_MAX_ATTEMPTS = env(
     "TONGBAN_OUTBOX_MAX_ATTEMPTS", default=8, cast="int", group="tasks",
     help="An in-process outbox consumer that fails this many times on one event gives it up (dead); retries wait "
          "30 s, 2 min, 10 min, 1 h, then 6 h.")
+OUTBOX_LEASE_SECONDS = env(
+    "TONGBAN_OUTBOX_LEASE_SECONDS", default=120, cast="int", group="tasks",
+    help="A dispatcher claims due outbox consumptions for this many seconds: when its worker dies mid-handler (killed, "
+         "out of memory, machine lost), the next dispatch after this runs the handler again. Keep it above the time "
+         "a batch of handlers takes.")
 WEBHOOK_MAX_ATTEMPTS = env(
     "TONGBAN_WEBHOOK_MAX_ATTEMPTS", default=6, cast="int", group="exchange",
     help="A webhook delivery to a department system is dead-lettered after this many failed attempts; retries wait "

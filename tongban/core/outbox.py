@@ -38,6 +38,7 @@ __all__ = [
     "DispatchReport",
     "Handler",
     "OutboxEventData",
+    "lease",
     "outbox_consumer",
     "outbox_consumers",
     "outbox_consumption_replay",
@@ -58,8 +59,9 @@ ERROR_MAX = 500
 #: Waits after the 1st, 2nd, … failed attempt (30 s, 2 min, 10 min, 1 h, 6 h; then 6 h again), before jitter.
 RETRY_SCHEDULE: tuple[int, ...] = (30, 120, 600, 3600, 6 * 3600)
 JITTER = 0.1
-#: How long a claimed row stays with the dispatcher that claimed it; a dispatcher that dies gives it up after this.
-LEASE = timedelta(seconds=120)
+#: How long a claimed row stays with the dispatcher that claimed it, unless ``TONGBAN_OUTBOX_LEASE_SECONDS`` says
+#: otherwise: a dispatcher that dies (a worker killed mid-handler) gives the row up to the next run after this.
+LEASE_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -257,12 +259,17 @@ def _fan_out(*, now: datetime, batch_size: int) -> int:
     return len(pending)
 
 
+def lease() -> timedelta:
+    """How long a claim lasts (``TONGBAN_OUTBOX_LEASE_SECONDS``)."""
+    return timedelta(seconds=int(getattr(settings, "OUTBOX_LEASE_SECONDS", LEASE_SECONDS)))
+
+
 def _claim(*, now: datetime, batch_size: int) -> list[int]:
     with transaction.atomic():
         ids = list(_locked(OutboxConsumption.objects.filter(status=ConsumptionStatus.PENDING,
                                                              next_attempt_at__lte=now)
                            .order_by("next_attempt_at", "id")).values_list("pk", flat=True)[:batch_size])
-        OutboxConsumption.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
+        OutboxConsumption.objects.filter(pk__in=ids).update(next_attempt_at=now + lease())
     return ids
 
 
