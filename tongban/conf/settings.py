@@ -326,7 +326,8 @@ TASK_BACKEND = env(
     help="Task backend (dotted path of a django-tasks backend): `django_tasks_db.DatabaseBackend` keeps the queue in "
          "the database, run by `manage.py run_worker`; `django_tasks.backends.immediate.ImmediateBackend` runs tasks "
          "in the request (development only); `django_tasks_rq.RQBackend` (production profile) keeps it in Redis "
-         "(TONGBAN_REDIS_URL), run by `manage.py rqworker default` beside one scheduling `manage.py run_worker`.")
+         "(TONGBAN_REDIS_URL), run by `manage.py rqworker --job-class django_tasks_rq.Job default` beside one "
+         "scheduling `manage.py run_worker`.")
 TASKS = {"default": {"BACKEND": TASK_BACKEND}}
 if TASK_BACKEND == "django_tasks_rq.RQBackend" and not REDIS_URL:
     raise RuntimeError("TONGBAN_TASK_BACKEND=django_tasks_rq.RQBackend needs TONGBAN_REDIS_URL")
