@@ -7,10 +7,11 @@ BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
 RUN_ENV := TONGBAN_DEMO=1 TONGBAN_ALLOW_DERIVED_KEYS=1 TONGBAN_SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: run test test-pg lint openapi config-reference bench-catalog bench-auth bench-cases bench-licenses clean lock help
+.PHONY: run run-prod test test-pg lint openapi config-reference bench-catalog bench-auth bench-cases bench-licenses clean lock help
 
 help:
 	@echo "make run            install, migrate, load the Yunnan demo data and serve http://127.0.0.1:$(PORT) (with the worker)"
+	@echo "make run-prod       the production profile here: PostgreSQL, Redis, RQ workers, gunicorn processes, nginx, S3 store"
 	@echo "make test           run the test suite (SQLite; set DATABASE_URL for PostgreSQL)"
 	@echo "make lint           ruff, mypy, import-linter, OpenAPI and configuration-reference checks"
 	@echo "make bench-catalog  catalogue benchmark (item guide page, search API) against a bare endpoint"
@@ -46,6 +47,10 @@ run: $(BASE_STAMP) var/secret_key
 	$(RUN_ENV) $(VENV)/bin/gunicorn tongban.conf.wsgi --config python:tongban.conf.gunicorn --bind 127.0.0.1:$(PORT) \
 		--workers 2 --threads 4 \
 		--access-logfile -
+
+# The production profile on this machine (deploy/run_prod.py; several machines: docs/operations/production.md).
+run-prod: $(BASE_STAMP) var/secret_key
+	$(PY) deploy/run_prod.py
 
 test: $(DEV_STAMP)
 	TONGBAN_DEBUG=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
