@@ -7,7 +7,7 @@ BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
 RUN_ENV := TONGBAN_DEMO=1 TONGBAN_ALLOW_DERIVED_KEYS=1 TONGBAN_SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: run run-prod test test-pg lint openapi config-reference bench-catalog bench-auth bench-cases bench-licenses clean lock help
+.PHONY: run run-prod test test-pg lint openapi config-reference bench-catalog bench-auth bench-cases bench-licenses backup restore clean lock help
 
 help:
 	@echo "make run            install, migrate, load the Yunnan demo data and serve http://127.0.0.1:$(PORT) (with the worker)"
@@ -17,6 +17,8 @@ help:
 	@echo "make bench-catalog  catalogue benchmark (item guide page, search API) against a bare endpoint"
 	@echo "make bench-cases    case submissions and workbench queues with 1,000,000 cases in a throw-away PostgreSQL"
 	@echo "make bench-licenses licences issued (render + seal) per second and verifications per second"
+	@echo "make backup        database (pg_dump) + stored files + manifest into var/backups/ (BACKUP=DIR to choose)"
+	@echo "make restore BACKUP=DIR  restore a backup into an empty database and verify it (docs/operations/backup.md)"
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（未找到 $(PYTHON)）"; exit 1; }
@@ -80,6 +82,15 @@ bench-cases: $(DEV_STAMP)
 
 bench-licenses: $(DEV_STAMP)
 	$(PY) bench/licenses.py
+
+# Backup and restore: docs/operations/backup.md. DATABASE_URL and TONGBAN_DATA_DIR choose what is backed up or
+# restored into; RESTORE_ARGS passes e.g. --database-url URL or --force.
+backup: $(BASE_STAMP) var/secret_key
+	$(RUN_ENV) $(PY) manage.py backup $(if $(BACKUP),--output "$(BACKUP)")
+
+restore: $(BASE_STAMP) var/secret_key
+	@test -n "$(BACKUP)" || { echo "用法：make restore BACKUP=<备份目录> [RESTORE_ARGS=--database-url URL]"; exit 2; }
+	$(RUN_ENV) $(PY) manage.py restore --input "$(BACKUP)" $(RESTORE_ARGS)
 
 lock: $(DEV_STAMP)
 	(echo "# Every installed package, transitive ones included, pinned. Regenerate: make lock"; \
