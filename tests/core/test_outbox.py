@@ -196,6 +196,31 @@ def test_a_crash_while_handling_leaves_the_event_to_the_next_run(consumers):
     assert handled == []
     outbox_dispatch(now=start + outbox.lease() + timedelta(seconds=1))
     assert handled == [event_id]
+    row = OutboxConsumption.objects.get(consumer="test.crashy")
+    assert (row.status, row.attempts) == (ConsumptionStatus.DONE, 2)  # the attempt that died is counted
+
+
+@pytest.mark.django_db
+def test_a_handler_that_kills_its_worker_every_time_ends_dead(consumers, settings):
+    class Crash(BaseException):
+        """The process dies (not an ordinary error)."""
+
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+
+    def handler(event):
+        raise Crash
+
+    consumers("test.poison", ["probe.*"], handler)
+    emit()
+    moment = timezone.now()
+    for _ in range(3):
+        with pytest.raises(Crash):
+            outbox_dispatch(now=moment)
+        moment += outbox.lease() + timedelta(seconds=1)
+    report = outbox_dispatch(now=moment)
+    row = OutboxConsumption.objects.get(consumer="test.poison")
+    assert (report.dead, row.status, row.attempts, row.next_attempt_at) == (1, ConsumptionStatus.DEAD, 3, None)
+    assert "stopped while handling" in row.last_error
 
 
 @pytest.mark.django_db
@@ -207,7 +232,7 @@ def test_the_lease_comes_from_the_setting(consumers, settings):
     event_id = emit()
     start = timezone.now()
     outbox._fan_out(now=start, batch_size=10)
-    assert outbox._claim(now=start, batch_size=10)  # claimed by a dispatcher that then dies
+    assert outbox._claim(now=start, batch_size=10, report=outbox.DispatchReport())  # its dispatcher then dies
     outbox_dispatch(now=start + timedelta(seconds=1))
     assert handled == []
     outbox_dispatch(now=start + timedelta(seconds=3))

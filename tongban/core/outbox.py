@@ -8,7 +8,9 @@
   new events out to the consumers and runs the due handlers. Each (consumer, event) is handled at least once; a
   handler runs in one transaction with the row that records its success, so after success it never runs again;
   a failing handler is retried with back-off (:func:`retry_delay`) and given up (``dead``) after
-  ``TONGBAN_OUTBOX_MAX_ATTEMPTS`` attempts.
+  ``TONGBAN_OUTBOX_MAX_ATTEMPTS`` attempts. An attempt is counted when its row is claimed, so one whose worker was
+  killed counts too; the killed worker's claim lapses after ``TONGBAN_OUTBOX_LEASE_SECONDS`` and the next
+  dispatch runs the handler again (``tests/faults/`` kills a worker mid-handler to prove it).
 
 Consumers live in ``<app>/consumers.py`` (found by :func:`tongban.core.scheduler.discover`). Several dispatchers
 may run at once on PostgreSQL: rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED``. SQLite runs one worker.
@@ -28,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tongban.core.models import ConsumptionStatus, OutboxConsumption, OutboxEvent, OutboxPendingEvent
@@ -264,12 +267,27 @@ def lease() -> timedelta:
     return timedelta(seconds=int(getattr(settings, "OUTBOX_LEASE_SECONDS", LEASE_SECONDS)))
 
 
-def _claim(*, now: datetime, batch_size: int) -> list[int]:
+def _max_attempts() -> int:
+    return int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", 8))
+
+
+def _claim(*, now: datetime, batch_size: int, report: DispatchReport) -> list[int]:
+    """Lease due rows to this dispatcher and count the attempt now, before any handler runs: an attempt whose
+    worker dies (killed, out of memory) counts too, so a handler that kills its worker every time ends ``dead``
+    after ``TONGBAN_OUTBOX_MAX_ATTEMPTS`` claims instead of being retried for ever."""
     with transaction.atomic():
-        ids = list(_locked(OutboxConsumption.objects.filter(status=ConsumptionStatus.PENDING,
-                                                             next_attempt_at__lte=now)
-                           .order_by("next_attempt_at", "id")).values_list("pk", flat=True)[:batch_size])
-        OutboxConsumption.objects.filter(pk__in=ids).update(next_attempt_at=now + lease())
+        rows = list(_locked(OutboxConsumption.objects.filter(status=ConsumptionStatus.PENDING,
+                                                              next_attempt_at__lte=now)
+                            .order_by("next_attempt_at", "id")).values_list("pk", "attempts")[:batch_size])
+        spent = [pk for pk, attempts in rows if attempts >= _max_attempts()]
+        ids = [pk for pk, attempts in rows if attempts < _max_attempts()]
+        if spent:
+            OutboxConsumption.objects.filter(pk__in=spent, last_error="").update(
+                last_error="the worker stopped while handling it (killed?) on every attempt")
+            OutboxConsumption.objects.filter(pk__in=spent).update(status=ConsumptionStatus.DEAD, next_attempt_at=None)
+            report.dead += len(spent)
+            logger.error("outbox consumptions %s given up: their worker stopped during every attempt", spent)
+        OutboxConsumption.objects.filter(pk__in=ids).update(next_attempt_at=now + lease(), attempts=F("attempts") + 1)
     return ids
 
 
@@ -288,12 +306,11 @@ def _handle(consumption_id: int, *, now: datetime, report: DispatchReport) -> No
             if consumer is None:
                 raise LookupError(f"outbox consumer {row.consumer!r} is not registered in this process")
             consumer.handler(_data(row.event))
-            row.status = ConsumptionStatus.DONE
-            row.attempts += 1
+            row.status = ConsumptionStatus.DONE  # the attempt was counted when the row was claimed
             row.handled_at = timezone.now()
             row.next_attempt_at = None
             row.last_error = ""
-            row.save(update_fields=["status", "attempts", "handled_at", "next_attempt_at", "last_error"])
+            row.save(update_fields=["status", "handled_at", "next_attempt_at", "last_error"])
             report.handled += 1
     except Exception as error:
         logger.exception("outbox consumer failed on consumption %s", consumption_id)
@@ -301,22 +318,20 @@ def _handle(consumption_id: int, *, now: datetime, report: DispatchReport) -> No
 
 
 def _record_failure(consumption_id: int, *, error: Exception, now: datetime, report: DispatchReport) -> None:
-    max_attempts = int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", 8))
     with transaction.atomic():
         row = (OutboxConsumption.objects.select_for_update()
                .filter(pk=consumption_id, status=ConsumptionStatus.PENDING).first())
         if row is None:
             return
-        row.attempts += 1
-        row.last_error = _error_text(error)
-        if row.attempts >= max_attempts:
+        row.last_error = _error_text(error)  # the attempt was counted when the row was claimed
+        if row.attempts >= _max_attempts():
             row.status = ConsumptionStatus.DEAD
             row.next_attempt_at = None
             report.dead += 1
         else:
             row.next_attempt_at = now + retry_delay(row.attempts)
             report.failed += 1
-        row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        row.save(update_fields=["last_error", "status", "next_attempt_at"])
 
 
 def outbox_dispatch(*, now: datetime | None = None, batch_size: int = 100, max_batches: int = 20) -> DispatchReport:
@@ -337,10 +352,11 @@ def outbox_dispatch(*, now: datetime | None = None, batch_size: int = 100, max_b
         if fanned < batch_size:
             break
     for _ in range(max_batches):
-        claimed = _claim(now=now, batch_size=batch_size)
+        dead_before = report.dead
+        claimed = _claim(now=now, batch_size=batch_size, report=report)
         for consumption_id in claimed:
             _handle(consumption_id, now=now, report=report)
-        if len(claimed) < batch_size:
+        if len(claimed) + report.dead - dead_before < batch_size:
             break
     return report
 
