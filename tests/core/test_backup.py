@@ -261,3 +261,37 @@ def test_pg_dump_older_than_the_server_is_refused_clearly():
     assert major >= connection.pg_version // 10000
     with pytest.raises(BackupError, match=r"pg_dump 的主版本低于数据库服务器的 99.*postgresql-client-99"):
         pg_tool("pg_dump", server_major=99)
+
+
+@sqlite_only
+def test_objects_of_an_s3_store_round_trip(source, settings, monkeypatch):
+    """The files storage as an S3 bucket (moto's in-process S3): listed, copied and put back into a second bucket."""
+    import boto3
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    root = source["root"]
+
+    def use_bucket(bucket: str) -> None:
+        # The options tongban.conf.settings builds for TONGBAN_FILE_STORAGE=storages.backends.s3.S3Storage.
+        settings.STORAGES = {**settings.STORAGES, "files": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+            "bucket_name": bucket, "region_name": "cn-north-1", "default_acl": "private", "file_overwrite": False,
+            "querystring_auth": True, "location": "files"}}}
+
+    with mock_aws():
+        client = boto3.client("s3", region_name="cn-north-1")
+        for bucket in ("tongban-primary", "tongban-restored"):
+            client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
+        use_bucket("tongban-primary")
+        names = [sealed_save(b"%PDF-1.7 in the bucket"), sealed_save(b"%PDF-1.7 another")]
+        manifest = backup_create(output=root / "backup").manifest
+        assert set(manifest["storages"]["files"]["objects"]) == set(names)
+        assert manifest["storages"]["files"]["backend"] == "storages.backends.s3.S3Storage"
+
+        use_bucket("tongban-restored")
+        report = backup_restore(source=root / "backup", database_url=_sqlite_url(root / "target.sqlite3"))
+        assert report.ok, report.problems
+        keys = {o["Key"] for o in client.list_objects_v2(Bucket="tongban-restored")["Contents"]}
+        assert keys == {f"files/{name}" for name in names}
+        assert sealed_read(names[0]) == b"%PDF-1.7 in the bucket"
