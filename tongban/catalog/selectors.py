@@ -142,6 +142,26 @@ def bundle_list(*, audience: str | None = None) -> QuerySet[Bundle]:
     return qs.filter(audience=audience) if audience else qs
 
 
+@dataclass(frozen=True)
+class NamedCodes:
+    """Codes of the items and 一件事 whose names contain a text (see :func:`codes_named`)."""
+
+    item_codes: tuple[str, ...]
+    bundle_codes: tuple[str, ...]
+
+
+def codes_named(*, text: str) -> NamedCodes:
+    """Basic codes of the items one of whose versions' names (any version, published or not) contains ``text``,
+    and codes of the 一件事 whose names contain it: for searches over records that copied a name when they were
+    made (a case's item name), which can then match codes through an index instead of scanning names."""
+    text = text.strip()
+    if not text:
+        return NamedCodes(item_codes=(), bundle_codes=())
+    items = ItemVersion.objects.filter(name__icontains=text).values_list("item__basic_code", flat=True)
+    bundles = Bundle.objects.filter(name__icontains=text).values_list("code", flat=True)
+    return NamedCodes(item_codes=tuple(sorted(set(items))), bundle_codes=tuple(sorted(set(bundles))))
+
+
 def bundle_get(*, code: str) -> Bundle | None:
     members = BundleMember.objects.select_related("item__current_version").filter(
         item__status=CatalogStatus.PUBLISHED).prefetch_related(

@@ -9,6 +9,7 @@ from tongban.cases.models.case import (
 )
 from tongban.cases.models.codes import (
     ACCEPTANCE_WORKING_DAYS,
+    OPEN_STATUSES,
     AcceptanceMode,
     ActorKind,
     ApplicantKind,
@@ -25,7 +26,7 @@ from tongban.cases.models.config import ProcessingConfig
 from tongban.cases.models.draft import Draft
 
 __all__ = [
-    "ACCEPTANCE_WORKING_DAYS", "AcceptanceMode", "ActorKind", "ApplicantKind", "Attachment", "AttachmentSource",
+    "ACCEPTANCE_WORKING_DAYS", "OPEN_STATUSES", "AcceptanceMode", "ActorKind", "ApplicantKind", "Attachment", "AttachmentSource",
     "Case", "CaseEvent", "CaseKind", "CaseNumberCounter", "CaseStatus", "CaseStep", "DecisionOutcome",
     "DeliveryMethod", "Draft", "ProcessingConfig", "SpecialProcedure", "SpecialProcedureKind", "StepKind",
     "StepOutcome", "SupplementRequest",

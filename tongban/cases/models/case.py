@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tongban.cases.models.codes import (
+    OPEN_STATUSES,
     AcceptanceMode,
     ActorKind,
     ApplicantKind,
@@ -45,14 +46,16 @@ class Case(models.Model):  # 办件
                                                null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     item_code = models.CharField(_("事项基本编码"), max_length=12, blank=True)
     item_name = models.CharField(_("事项名称"), max_length=200)
+    # No single-column index on department, applicant_user or organization: the composite indexes below lead with
+    # them and serve the same look-ups (a second copy of 5,000,000 entries would only cost writes and memory).
     department = models.ForeignKey("directory.Department", verbose_name=_("办理部门"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+                                   on_delete=models.PROTECT, related_name="+", db_index=False)
 
     applicant_kind = models.CharField(_("申请人类型"), max_length=16, choices=ApplicantKind.choices)
     applicant_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交账号"),
-                                       on_delete=models.PROTECT, related_name="+")
+                                       on_delete=models.PROTECT, related_name="+", db_index=False)
     organization = models.ForeignKey("organizations.Organization", verbose_name=_("申请法人"), null=True,
-                                     blank=True, on_delete=models.PROTECT, related_name="+")
+                                     blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     applicant_name = EncryptedTextField(_("申请人名称"))
     applicant_name_index = models.CharField(_("申请人名称索引"), max_length=64, db_index=True)
     applicant_id_number = EncryptedTextField(_("申请人证件号码"), blank=True, default="",
@@ -120,17 +123,29 @@ class Case(models.Model):  # 办件
             models.UniqueConstraint(fields=["applicant_user", "idempotency_key"], condition=~Q(idempotency_key=""),
                                     name="case_idempotency_per_applicant"),
         ]
+        # The hot queries and the index each one uses are checked with EXPLAIN in tests/cases/test_indexes.py.
         indexes = [
-            # Staff queues: to accept / supplemented / in special procedure (state + department, by due date).
-            models.Index(fields=["department", "status", "clock_due"], name="case_dept_status_due_idx"),
-            # Due soon / overdue within a department; the overdue sweep across departments.
-            models.Index(fields=["department", "clock_due"], name="case_dept_due_idx"),
-            models.Index(fields=["clock_due", "overdue_at"], name="case_due_overdue_idx"),
+            # Staff queues: to accept / supplemented / in special procedure / my steps (state + department, by due
+            # date); the platform-wide queues of platform administrators. Partial: open cases only.
+            models.Index(fields=["department", "status", "clock_due"], name="case_dept_status_due_idx",
+                         condition=Q(status__in=OPEN_STATUSES)),
+            models.Index(fields=["status", "clock_due"], name="case_open_status_due_idx",
+                         condition=Q(status__in=OPEN_STATUSES)),
+            # Due soon / overdue within a department; the overdue sweep and platform-wide queues. Partial: only a
+            # running clock has a due date (clock_due is empty for the closed majority).
+            models.Index(fields=["department", "clock_due"], name="case_dept_due_idx",
+                         condition=Q(clock_due__isnull=False)),
+            models.Index(fields=["clock_due", "overdue_at"], name="case_due_overdue_idx",
+                         condition=Q(clock_due__isnull=False)),
             # My cases (我的办件) and search.
             models.Index(fields=["applicant_user", "-submitted_at"], name="case_applicant_idx"),
             models.Index(fields=["organization", "-submitted_at"], name="case_org_idx"),
             models.Index(fields=["department", "-submitted_at"], name="case_dept_submitted_idx"),
             models.Index(fields=["item_code", "-submitted_at"], name="case_item_idx"),
+            # Platform-wide search: newest first, submission dates; 一件事 by name (through its code).
+            models.Index(fields=["-submitted_at", "-id"], name="case_submitted_idx"),
+            models.Index(fields=["bundle_code", "-submitted_at"], name="case_bundle_idx",
+                         condition=Q(kind=CaseKind.BUNDLE_PARENT)),
         ]
 
     def __str__(self) -> str:
@@ -172,7 +187,9 @@ class CaseStep(models.Model):  # 办理环节（一次办理记录）
         verbose_name = _("办理环节")
         verbose_name_plural = _("办理环节")
         ordering = ["case", "opened_at", "pk"]
-        indexes = [models.Index(fields=["department", "role", "closed_at"], name="casestep_open_idx")]
+        # 我的待办 (the my_steps queue): open steps of a department's role. Partial: closed steps are the majority.
+        indexes = [models.Index(fields=["department", "role", "case"], name="casestep_open_idx",
+                                condition=Q(closed_at__isnull=True))]
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.position}.{self.round}"

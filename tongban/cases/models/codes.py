@@ -23,6 +23,14 @@ class CaseStatus(models.TextChoices):  # 办件状态
     VOIDED = "voided", _("已作废")
 
 
+# A case still being handled (办理中): the staff queues select among these. The queue indexes are partial, on these
+# statuses only — a small share of all cases once the years of closed ones add up (docs/operations/database.md).
+OPEN_STATUSES = (
+    CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW,
+    CaseStatus.SPECIAL_PROCEDURE, CaseStatus.AWAITING_PAYMENT, CaseStatus.APPROVED, CaseStatus.DENIED,
+)
+
+
 class CaseKind(models.TextChoices):
     SINGLE = "single", _("单事项办件")
     BUNDLE_PARENT = "bundle_parent", _("一件事（主办件）")
