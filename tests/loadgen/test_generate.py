@@ -1,9 +1,12 @@
 """generate_load_data: cases with their history that keep the case engine's invariants (numbers and counters,
-clocks by status, queues within scope), applicants as identity stores them, and the SQLite limit."""
+clocks by status, queues within scope), applicants as identity stores them, their licences as the licences app
+stores them (identifiers, holder index, serial counters, states), the same data from several processes, and the
+SQLite limit."""
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from io import StringIO
 from itertools import pairwise
@@ -17,13 +20,30 @@ from django.db import connection
 from stdnum.cn import uscc
 
 from tests.cases.conftest import SHANGHAI, Clock, apply, make_world
+from tests.factories import DepartmentFactory
+from tests.licenses.factories import LicenseTypeFactory
 from tongban.cases import selectors
-from tongban.cases.models import Case, CaseEvent, CaseNumberCounter, CaseStatus, CaseStep
+from tongban.cases.models import (
+    Case,
+    CaseEvent,
+    CaseNumberCounter,
+    CaseStatus,
+    CaseStep,
+    SpecialProcedure,
+    SupplementRequest,
+)
 from tongban.directory.selectors import staff_context_for_user
-from tongban.identity.models import Person
+from tongban.identity.models import AssuranceEvent, Person, User
 from tongban.identity.services import phone_index
 from tongban.identity.validators import validate_id_number
+from tongban.licenses.identifiers import identifier_parse
+from tongban.licenses.models import HolderKind, License, LicenseCounter, LicenseEvent, LicenseStatus, LicenseType
+from tongban.licenses.selectors.licenses import license_list_for_holder
+from tongban.licenses.services.issuance import holder_index, serial_allocate
+from tongban.licenses.services.verification import license_verify_identifier
+from tongban.loadgen import generate as generate_module
 from tongban.loadgen.generate import Plan, generate
+from tongban.loadgen.parallel import PhaseFailed
 from tongban.organizations.models import Organization
 
 CLOSED = {CaseStatus.DELIVERED, CaseStatus.COMPLETED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN, CaseStatus.VOIDED,
@@ -39,11 +59,32 @@ def world(regions: dict[str, Any], holiday_calendar: Any, monkeypatch: pytest.Mo
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "files")}}}
     settings.FILE_SCANNER = "simulator"
     Clock(monkeypatch).set(NOW)
-    return make_world(regions)
+    world = make_world(regions)
+    _license_types(world)
+    return world
 
 
-def _generate(cases: int = 400, applicants: int = 60, years: float = 0.1) -> dict[str, int]:
-    return generate(Plan(cases=cases, applicants=applicants, seed=7, years=years, vacuum=False), echo=lambda _: None)
+def _license_types(world: SimpleNamespace) -> None:
+    """居民身份证 and 居民户口簿 (the test item's result, with a 1-year 居住证 issued for it too), issued by the
+    province's and the county's public security bureaus; 营业执照 by 昆明市's market regulator."""
+    province = DepartmentFactory(region=world.regions["province"], category="gongan", name="云南省公安厅")
+    issuers = [province, world.gongan]
+    LicenseTypeFactory(defining_department=province, name="居民身份证", result_names=[], issuers=issuers,
+                       validity={"kind": "years", "value": 20})
+    LicenseTypeFactory(defining_department=province, name="居民户口簿", result_names=["居民户口簿"], issuers=issuers,
+                       validity={"kind": "none"})
+    LicenseTypeFactory(defining_department=province, name="居住证", result_names=["居民户口簿"], issuers=issuers,
+                       validity={"kind": "years", "value": 1})
+    LicenseTypeFactory(defining_department=world.scjg, name="营业执照", holder_kind=HolderKind.ORGANIZATION,
+                       result_names=[], issuers=[world.scjg], validity={"kind": "none"}, fields=[
+                           {"name": "name", "label": "名称", "required": True},
+                           {"name": "credit_code", "label": "统一社会信用代码", "required": True},
+                           {"name": "legal_representative", "label": "法定代表人"}])
+
+
+def _generate(cases: int = 400, users: int = 60, years: float = 0.1, jobs: int = 1) -> dict[str, int]:
+    return generate(Plan(cases=cases, users=users, seed=7, years=years, jobs=jobs, vacuum=False, parallel_from=0),
+                    echo=lambda _: None)
 
 
 @pytest.mark.django_db
@@ -114,7 +155,7 @@ def test_queues_show_generated_cases_to_staff_in_scope_only(world: SimpleNamespa
 
 @pytest.mark.django_db
 def test_applicants_are_stored_as_identity_stores_them(world: SimpleNamespace) -> None:
-    _generate(cases=50, applicants=60)
+    _generate(cases=50, users=60)
     people = list(Person.objects.select_related("user").filter(assurances__provider="loadgen"))
     assert len(people) == 50
     for person in people:
@@ -132,9 +173,157 @@ def test_applicants_are_stored_as_identity_stores_them(world: SimpleNamespace) -
 
 
 @pytest.mark.django_db
+def test_everyone_holds_licences_found_by_their_number(world: SimpleNamespace) -> None:
+    _generate(cases=300, users=60)
+    licences = list(License.objects.select_related("license_type"))
+    today = NOW.date()
+    for licence in licences:
+        parsed = identifier_parse(licence.identifier)  # GB/T 36904 with its check character
+        assert (parsed.serial, parsed.version) == (licence.serial, 1)
+        assert licence.holder_index == holder_index(holder_kind=licence.holder_kind,
+                                                    holder_number=licence.holder_number)
+        data = json.loads(licence.data)
+        assert data["name"] == licence.holder_name
+        assert licence.pdf_file_id is None and licence.seal_id is None  # no sealed file (docs/operations)
+        events = list(LicenseEvent.objects.filter(license=licence).order_by("created_at", "pk"))
+        assert events[0].action == "issue" and events[0].created_at == licence.created_at
+        if licence.status == LicenseStatus.VALID:
+            assert len(events) == 1 and (licence.valid_until is None or licence.valid_until >= today)
+        else:
+            assert [(e.action, e.from_status, e.to_status) for e in events[1:]] == [
+                (events[1].action, LicenseStatus.VALID, licence.status)]
+            if licence.status == LicenseStatus.EXPIRED:
+                assert licence.valid_until is not None and licence.valid_until < today
+                assert events[1].created_at.astimezone(SHANGHAI).date() == licence.valid_until + datetime.timedelta(1)
+    imported = [lic for lic in licences if lic.source == "import"]
+    assert all(lic.holder_user_id is None and lic.issued_on < lic.created_at.date() for lic in imported)
+
+    for person in Person.objects.select_related("user").filter(assurances__provider="loadgen")[:20]:
+        held = license_list_for_holder(user=person.user)
+        assert "居民身份证" in {row.license_type_name for row in held}  # everyone holds one
+        assert all(row.holder_name == person.name for row in held)
+    organization = Organization.objects.select_related("legal_rep_user").first()
+    assert organization is not None
+    held = license_list_for_holder(user=organization.legal_rep_user, org_id=organization.pk)
+    assert [row.license_type_name for row in held] == ["营业执照"]
+    valid = next(lic for lic in licences if lic.status == LicenseStatus.VALID)
+    assert license_verify_identifier(identifier=valid.identifier, client_ip="127.0.0.1").valid
+
+
+@pytest.mark.django_db
+def test_cases_decided_approve_carry_their_licences(world: SimpleNamespace) -> None:
+    _generate(cases=300, users=60)
+    approved = Case.objects.filter(decision_outcome="approve")
+    assert approved.exists()
+    for case in approved:
+        references = case.result_references
+        licences = {lic.identifier: lic for lic in License.objects.filter(case=case).select_related("license_type")}
+        assert sorted(r["reference"] for r in references) == sorted(licences)
+        assert {r["label"] for r in references} == {"居民户口簿", "居住证"}  # both types name the item's result
+        for licence in licences.values():
+            assert licence.source == "case" and licence.holder_user_id == case.applicant_user_id
+            assert licence.holder_number == case.applicant_id_number and licence.holder_name == case.applicant_name
+            assert licence.issuer_department_id == case.department_id
+            assert licence.created_at == case.decided_at
+            assert licence.issued_on == case.decided_at.astimezone(SHANGHAI).date()
+            assert licence.serial.startswith(str(licence.issued_on.year))
+    assert not License.objects.filter(case__isnull=False).exclude(case__decision_outcome="approve").exists()
+
+
+@pytest.mark.django_db
+def test_licence_serials_follow_issue_order_and_the_counters_continue(world: SimpleNamespace) -> None:
+    _generate(cases=300, users=60)
+    by_key: dict[tuple[int, str, str], list[tuple[datetime.date, int]]] = defaultdict(list)
+    for type_id, issuer, serial, issued in License.objects.values_list(
+            "license_type_id", "issuer_credit_code", "serial", "issued_on"):
+        by_key[(type_id, issuer, serial[:4])].append((issued, int(serial[4:])))
+    counters = {(c.license_type_id, c.issuer_credit_code, str(c.year)): c.last for c in LicenseCounter.objects.all()}
+    assert set(counters) == set(by_key)
+    for key, numbers in by_key.items():
+        assert sorted(n for _d, n in numbers) == list(range(1, len(numbers) + 1))  # no gap, none twice
+        assert [n for _d, n in sorted(numbers)] == sorted(n for _d, n in numbers)  # in the order of issue
+        assert counters[key] == len(numbers)
+    type_id, issuer, year = max(counters, key=lambda k: k[2])
+    next_serial = serial_allocate(license_type=LicenseType.objects.get(pk=type_id), issuer_code=issuer,
+                                  year=int(year))
+    assert next_serial == f"{year}{counters[(type_id, issuer, year)] + 1:06d}"  # a real issue takes the next
+
+
+GENERATED = (User, Person, AssuranceEvent, Organization, Case, CaseEvent, CaseStep, SpecialProcedure,
+             SupplementRequest, License, LicenseEvent)
+
+
+def _snapshot() -> dict[str, Any]:
+    """The generated data without the ids that depend on how the work was split (timeline, steps …)."""
+    return {
+        "persons": list(Person.objects.order_by("user_id").values_list(
+            "user_id", "name", "phone_index", "id_number_index", "assurance_level")),
+        "organizations": list(Organization.objects.order_by("pk").values_list("pk", "name", "credit_code",
+                                                                            "legal_rep_user_id")),
+        "cases": [(c.pk, c.case_number, c.status, c.submitted_at, c.applicant_user_id, c.form_data,
+                   c.result_references, c.clock_due) for c in Case.objects.order_by("pk")],
+        "events": sorted((e.case_id, e.occurred_at, e.transition, e.actor_label, e.opinion)
+                         for e in CaseEvent.objects.all()),
+        "licences": [(lic.pk, lic.identifier, lic.holder_name, lic.holder_index, lic.data, lic.status,
+                      lic.valid_until, lic.created_at, lic.case_id) for lic in License.objects.order_by("pk")],
+        "licence events": list(LicenseEvent.objects.order_by("pk").values_list("pk", "license_id", "action",
+                                                                              "created_at")),
+        "counters": list(CaseNumberCounter.objects.order_by("scope", "day").values_list("scope", "day",
+                                                                                       "last_serial")),
+        "licence counters": list(LicenseCounter.objects.order_by("license_type_id", "issuer_credit_code", "year")
+                                 .values_list("license_type_id", "issuer_credit_code", "year", "last")),
+    }
+
+
+def _forget_load(before: dict[type, int]) -> None:
+    """Remove what a load wrote (rows above the ids that existed before, the counters it made)."""
+    with connection.cursor() as cursor:
+        for model in reversed(GENERATED):
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id > %s", [before[model]])  # noqa: S608
+    CaseNumberCounter.objects.all().delete()
+    LicenseCounter.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_processes_make_the_same_data(world: SimpleNamespace) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("several processes need PostgreSQL (SQLite: one)")
+    before = {model: max(model.objects.values_list("pk", flat=True), default=0) for model in GENERATED}
+    _generate(cases=500, users=PEOPLE * 3, jobs=1)
+    alone = _snapshot()
+    _forget_load(before)
+    _generate(cases=500, users=PEOPLE * 3, jobs=3)
+    assert _snapshot() == alone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_process_leaves_nothing_behind(world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("several processes need PostgreSQL (SQLite: one)")
+    before = {model: model.objects.count() for model in GENERATED}
+
+    def broken(self: Any, answers: Any, rows: Any) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(generate_module.CaseGenerator, "finish", broken)
+    with pytest.raises(PhaseFailed, match="disk full"):
+        _generate(cases=300, users=PEOPLE * 2, jobs=2)
+    assert {model: model.objects.count() for model in GENERATED} == before
+    assert not CaseNumberCounter.objects.exists() and not LicenseCounter.objects.exists()
+
+
+PEOPLE = generate_module.PEOPLE_UNIT  # a block of people per process
+
+
+@pytest.mark.django_db
 def test_sqlite_takes_at_most_50000_cases(world: SimpleNamespace) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("the limit is SQLite's")
     with pytest.raises(CommandError, match="PostgreSQL"):
-        call_command("generate_load_data", "--cases", "50001", stdout=StringIO())
+        call_command("generate_load_data", "--cases", "50001", "--users", "100", stdout=StringIO())
     assert not Case.objects.exists()
+
+
+def test_applicants_is_the_old_name_of_users() -> None:
+    with pytest.raises(CommandError, match="--users"):
+        call_command("generate_load_data", "--cases", "10", "--users", "5", "--applicants", "5", stdout=StringIO())

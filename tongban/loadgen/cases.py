@@ -49,7 +49,10 @@ from tongban.catalog import forms
 from tongban.catalog import selectors as catalog_selectors
 from tongban.core.calendar import Deadline, deadline_add, working_days_between
 from tongban.core.crypto import encrypt_text
+from tongban.licenses.models import HolderKind, LicenseSource
+from tongban.licenses.types import validity_until
 from tongban.loadgen.forms import FormFiller, FormTemplate
+from tongban.loadgen.licenses import Catalog, Holder, Issuer, Kind, LicenseRows, Planned, clean, plan_life, request_of
 from tongban.loadgen.people import Applicant, as_row_values
 from tongban.loadgen.writer import Table, Writer, is_postgres
 
@@ -162,9 +165,12 @@ class Target:
     template: FormTemplate
     materials: list[str]
     result_name: str
+    licenses: list[Kind]  # what a decision 准予 issues (LicenseResultIssuer's choice)
+    issuer: Issuer | None  # the department as a licence issuer
 
 
-def load_targets(*, filler: FormFiller, samples: dict[str, Applicant], echo: Callable[[str], None]) -> list[Target]:
+def load_targets(*, filler: FormFiller, samples: dict[str, Applicant], catalog: Catalog,
+                 echo: Callable[[str], None]) -> list[Target]:
     """Every published implementation whose item is for an audience we have applicants for."""
     targets: list[Target] = []
     invalid = 0
@@ -193,8 +199,12 @@ def load_targets(*, filler: FormFiller, samples: dict[str, Applicant], echo: Cal
             form_key_json=json.dumps(spec.key, ensure_ascii=False),
             snapshot_json=json.dumps(forms.form_spec_snapshot(spec), ensure_ascii=False),
             template=template, materials=[m.name for m in version.materials.all()] or ["申请书"],
-            result_name=version.result_name or "准予许可决定书"))
-    echo(f"  实施清单：{len(targets)} 个可生成办件（申请表模板未通过校验的 {invalid} 个）")
+            result_name=version.result_name or "准予许可决定书",
+            licenses=catalog.for_result(result_name=version.result_name, department_id=impl.department_id,
+                                        organization=version.audience == "organization"),
+            issuer=catalog.issuer(impl.department_id)))
+    issuing = sum(1 for t in targets if t.licenses and t.issuer)
+    echo(f"  实施清单：{len(targets)} 个可生成办件（准予后颁发电子证照的 {issuing} 个；申请表模板未通过校验的 {invalid} 个）")
     return targets
 
 
@@ -226,34 +236,35 @@ class Ids:
 
 
 class Staff:
-    """Labels of the (historic) staff who handled cases, a few per department and role; they have no accounts
-    here, as after staff turnover."""
+    """Labels of the (historic) staff who handled cases, three per department and role (drawn from the seed, the
+    department and the role, whichever process asks first); they have no accounts here, as after staff turnover."""
 
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
         self._pool: dict[tuple[int, str], list[str]] = {}
 
-    def label(self, target: Target, role: str) -> str:
+    def label(self, target: Target, role: str, rng: random.Random) -> str:
         key = (target.department_id, role)
         pool = self._pool.get(key)
         if pool is None:
+            names = random.Random(f"{self.seed}:staff:{target.department_id}:{role}")
             pool = self._pool[key] = [
-                f"{self.rng.choice(STAFF_NAMES)}{self.rng.choice(STAFF_GIVEN)}{self.rng.choice(STAFF_GIVEN)}"
+                f"{names.choice(STAFF_NAMES)}{names.choice(STAFF_GIVEN)}{names.choice(STAFF_GIVEN)}"
                 f"（{target.department_name}）" for _ in range(3)]
-        return pool[int(self.rng.random() * 3)]
+        return pool[int(rng.random() * 3)]
 
 
 class CaseLife:
     """One case played from submission to now; :meth:`rows` gives what to write."""
 
-    def __init__(self, *, gen: CaseGenerator, target: Target, applicant: Applicant, number: str, submitted: float
-                 ) -> None:
+    def __init__(self, *, gen: CaseGenerator, case_id: int, target: Target, applicant: Applicant, number: str,
+                 submitted: float) -> None:
         self.g = gen
         self.t = target
         self.a = applicant
         self.rng = gen.rng
         self.now = gen.now_ts
-        self.id = gen.ids.take("case")
+        self.id = case_id
         self.events: list[list[Any]] = []
         self.steps: list[dict[str, Any]] = []
         self.specials: list[dict[str, Any]] = []
@@ -309,7 +320,7 @@ class CaseLife:
     def staff(self, role: str) -> tuple[str, int | None, str, int | None]:
         if self.t.external:
             return ("department_system", None, f"{self.t.department_name}业务系统", self.t.department_id)
-        return ("staff", None, self.g.staff.label(self.t, role), self.t.department_id)
+        return ("staff", None, self.g.staff.label(self.t, role, self.rng), self.t.department_id)
 
     SYSTEM: tuple[str, int | None, str, int | None] = ("system", None, "系统", None)
 
@@ -420,7 +431,7 @@ class CaseLife:
         c["clock_due"] = None
         self.supplements.append({"id": self.g.ids.take("supplement"), "case_id": self.id, "round": 1,
                                  "items": json.dumps(items, ensure_ascii=False), "requested_at": ts,
-                                 "requested_by_label": self.g.staff.label(self.t, "window_clerk")[:200],
+                                 "requested_by_label": self.g.staff.label(self.t, "window_clerk", self.rng)[:200],
                                  "resubmitted_at": None, "stopped_working_days": 0})
         self._event(ts, "request_supplement", S.SUPPLEMENT_REQUESTED, self.staff("window_clerk"),
                     opinion="请按告知补齐补正。", detail={"round": 1, "items": items})
@@ -455,7 +466,7 @@ class CaseLife:
         reason = f"需{SpecialProcedureKind(kind).label}"
         procedure_id = self.g.ids.take("special")
         self.specials.append({"id": procedure_id, "case_id": self.id, "kind": kind, "reason": reason,
-                              "started_at": ts, "started_by_label": self.g.staff.label(self.t, role)[:200],
+                              "started_at": ts, "started_by_label": self.g.staff.label(self.t, role, self.rng)[:200],
                               "ended_at": None, "ended_by_label": "", "result": "", "stopped_working_days": 0})
         c["clock_stopped_since"] = ts
         c["clock_due"] = None
@@ -473,7 +484,7 @@ class CaseLife:
         self._refresh_decision_due(ts)
         c["status"] = S.SPECIAL_PROCEDURE
         role = self.steps[-1]["role"] if self.steps else "reviewer"
-        procedure.update(ended_at=ts, ended_by_label=self.g.staff.label(self.t, role)[:200], result="已完成，结论符合要求",
+        procedure.update(ended_at=ts, ended_by_label=self.g.staff.label(self.t, role, self.rng)[:200], result="已完成，结论符合要求",
                          stopped_working_days=stopped)
         kind = procedure["kind"]
         self._event(ts, "special_procedure_end", S.IN_REVIEW, self.staff(role), opinion="已完成，结论符合要求", detail={
@@ -669,7 +680,9 @@ class CaseLife:
 
     # -------------------------------------------------------------- rows
 
-    def write(self, writer: Writer, tables: CaseTables) -> int:
+    def write(self, writer: Writer, tables: CaseTables, *, hold: bool = False) -> tuple[int, list[Any] | None]:
+        """Add the rows to ``writer``: (rows, None), or with ``hold`` everything but the case row, which is
+        returned (it is written once its licences are numbered, with their identifiers in ``result_references``)."""
         c = self.c
         for key in ("submitted_at", "created_at", "accepted_at", "decided_at", "completed_at", "delivered_at",
                     "closed_at", "resubmitted_at", "status_changed_at", "clock_stopped_since", "overdue_at",
@@ -677,7 +690,9 @@ class CaseLife:
             if c.get(key) is not None:
                 c[key] = moment(c[key])
         c["updated_at"] = moment(self.last)
-        writer.add(tables.case, tables.case.row(c))
+        row = tables.case.row(c)
+        if not hold:
+            writer.add(tables.case, row)
         for event in self.events:
             writer.add(tables.event, event)
         for step in self.steps:
@@ -693,35 +708,28 @@ class CaseLife:
             if request["resubmitted_at"] is not None:
                 request["resubmitted_at"] = moment(request["resubmitted_at"])
             writer.add(tables.supplement, tables.supplement.row(request))
-        return 1 + len(self.events) + len(self.steps) + len(self.specials) + len(self.supplements)
+        rows = 1 + len(self.events) + len(self.steps) + len(self.specials) + len(self.supplements)
+        return rows, row if hold else None
 
 
 EVENT_FIELDS = ["id", "case_id", "transition", "from_status", "to_status", "occurred_at", "actor_kind", "actor_user_id",
                 "actor_label", "on_behalf_of_label", "department_id", "step_name", "opinion", "attachments", "detail"]
+EVENTS_BEYOND_CHAIN = 16  # at most len(chain) + this many timeline events per case (ids are reserved by this bound)
 
 
-class CaseGenerator:
-    """Spreads ``count`` cases over the days up to now and writes them with their history, chunk by chunk."""
+class CaseWorld:
+    """What every slice of the cases shares, made once before the work is split: the implementations with their
+    weights, the applicants by kind and registration time, the calendar, the counters as they were."""
 
-    def __init__(self, *, rng: random.Random, now: datetime, years: float, targets: Sequence[Target],
-                 persons: Sequence[Applicant], organizations: Sequence[Applicant], tables: CaseTables,
-                 writer: Writer, ids: Ids, counters: dict[tuple[str, date], int]) -> None:
-        if list(tables.event.position) != EVENT_FIELDS:
-            raise RuntimeError(f"CaseEvent's fields changed: update EVENT_FIELDS and CaseLife._event ({list(tables.event.position)})")
-        self.rng = rng
+    def __init__(self, *, seed: int, now: datetime, years: float, targets: Sequence[Target],
+                 persons: Sequence[Applicant], organizations: Sequence[Applicant]) -> None:
+        self.seed = seed
         self.now_ts = now.timestamp()
         self.today = local_day(self.now_ts)
         self.first_day = self.today - timedelta(days=round(years * 365))
         self.cal = Calendar()
-        self.staff = Staff(rng)
-        self.tables = tables
-        self.writer = writer
-        self.ids = ids
-        self.counters = counters
-        self.used: set[tuple[str, date]] = set()
-        self.next_event = itertools.count(ids.next["event"]).__next__  # the hottest id: no dict per row
-        ids.next["event"] = -1  # taken over
-        self.decisions: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self.staff = Staff(seed)
+        self.counters = counters_since(self.first_day)
         self.form_context: str = {f.name: f for f in Case._meta.concrete_fields}[
             "form_data_encrypted"].context  # type: ignore[attr-defined]
         pools = {"person": list(persons), "organization": list(organizations)}
@@ -730,6 +738,7 @@ class CaseGenerator:
         self.targets = [t for t in targets if t.audience in self.pools]
         if not self.targets:
             raise ValueError("no published implementation for the generated applicants")
+        self.max_chain = max(len(t.chain) for t in self.targets)
         total = 0.0
         self.cumulative: list[float] = []
         for target in self.targets:
@@ -737,7 +746,7 @@ class CaseGenerator:
             self.cumulative.append(total)
         self.total = total * (1 - 1e-12)  # bisect never runs past the last target
 
-    def day_counts(self, count: int) -> list[tuple[date, int]]:
+    def day_counts(self, count: int, rng: random.Random) -> list[tuple[date, int]]:
         """How many cases each day gets: growing over the years, by weekday, fewer on holidays, a little noise;
         today only up to now."""
         days = (self.today - self.first_day).days + 1
@@ -750,7 +759,7 @@ class CaseGenerator:
             elif day.weekday() >= 5 and self.cal.add(day, 0).due == day:
                 share = 1.0  # a make-up working day (调休)
             growth = 0.6 + 0.8 * offset / max(days - 1, 1)
-            weight = share * growth * self.rng.uniform(0.85, 1.15)
+            weight = share * growth * rng.uniform(0.85, 1.15)
             if day == self.today:
                 weight *= self._elapsed_share()
             weights.append(weight)
@@ -766,6 +775,85 @@ class CaseGenerator:
     def _elapsed_share(self) -> float:
         hours = (self.now_ts - day_start(self.today)) / 3600
         return sum(share * max(0.0, min(hours, end) - start) / (end - start) for start, end, share in HOURS)
+
+
+@dataclass(frozen=True)
+class CaseSlice:
+    """A run of days with the ids its cases may use: case ids follow from the days (the same whatever the split),
+    the other tables get a range each, bounded by what the slice's cases can need."""
+
+    index: int
+    days: tuple[tuple[date, int, int], ...]  # (day, cases, first case id)
+    first: dict[str, int]
+    limit: dict[str, int]
+
+    @property
+    def cases(self) -> int:
+        return sum(n for _day, n, _first in self.days)
+
+
+def plan_slices(world: CaseWorld, days: list[tuple[date, int]], *, parts: int, first: dict[str, int]
+                ) -> list[CaseSlice]:
+    """Split the days into ``parts`` runs of about equal case counts, with their id ranges."""
+    total = sum(n for _day, n in days)
+    numbered, case_id = [], first["case"]
+    for day, n in days:
+        numbered.append((day, n, case_id))
+        case_id += n
+    runs: list[list[tuple[date, int, int]]] = [[] for _ in range(max(parts, 1))]
+    acc = 0
+    for entry in numbered:
+        part = min(int(acc * len(runs) / max(total, 1)), len(runs) - 1)
+        runs[part].append(entry)
+        acc += entry[1]
+    runs = [r for r in runs if r] or [[]]
+    cursor = {name: first[name] for name in ("event", "step", "special", "supplement")}
+    slices = []
+    for index, run in enumerate(runs):
+        cases = sum(n for _d, n, _f in run)
+        need = {"event": cases * (world.max_chain + EVENTS_BEYOND_CHAIN), "step": cases * world.max_chain,
+                "special": cases, "supplement": cases}
+        slices.append(CaseSlice(index=index, days=tuple(run), first=dict(cursor),
+                                limit={name: cursor[name] + need[name] for name in cursor}))
+        cursor = {name: cursor[name] + need[name] for name in cursor}
+    return slices
+
+
+@dataclass
+class Held:
+    """A case decided 准予 whose licences wait for their serials."""
+
+    row: list[Any]
+    target: Target
+    applicant: Applicant
+    case_id: int
+    number: str
+    licenses: list[Planned]
+
+
+class CaseGenerator:
+    """Makes one slice of the cases with their history, day by day (each day's random draws from the seed and the
+    day: the same cases however the days are split), and writes them chunk by chunk."""
+
+    def __init__(self, *, world: CaseWorld, piece: CaseSlice, tables: CaseTables, writer: Writer) -> None:
+        if list(tables.event.position) != EVENT_FIELDS:
+            raise RuntimeError(f"CaseEvent's fields changed: update EVENT_FIELDS and CaseLife._event ({list(tables.event.position)})")
+        self.world = world
+        self.piece = piece
+        self.rng = random.Random(world.seed)
+        self.now_ts = world.now_ts
+        self.cal = world.cal
+        self.staff = world.staff
+        self.form_context = world.form_context
+        self.tables = tables
+        self.writer = writer
+        self.ids = Ids({name: piece.first[name] for name in ("step", "special", "supplement")})
+        self._events = itertools.count(piece.first["event"])
+        self.next_event = self._events.__next__  # the hottest id: no dict per row
+        self.counters = world.counters
+        self.used: dict[tuple[str, date], int] = {}
+        self.decisions: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self.held: list[Held] = []
 
     def _times(self, day: date, n: int) -> list[float]:
         base = day_start(day)
@@ -785,8 +873,8 @@ class CaseGenerator:
         return out
 
     def _applicant(self, audience: str, ts: float) -> Applicant:
-        pool = self.pools[audience]
-        ready = bisect.bisect_left(self.joined[audience], ts) or 1
+        pool = self.world.pools[audience]
+        ready = bisect.bisect_left(self.world.joined[audience], ts) or 1
         return pool[int(ready * self.rng.random() ** 1.3)]
 
     def _number(self, target: Target, day: date, day_text: str) -> str | None:
@@ -794,30 +882,38 @@ class CaseGenerator:
         serial = self.counters.get(key, 0) + 1
         if serial > 9999:
             return None
-        self.counters[key] = serial
-        self.used.add(key)
+        self.counters[key] = self.used[key] = serial
         return f"{target.code}{day_text}{serial:04d}"
 
-    def run(self, count: int, *, chunk: int, flush: Callable[[int, int], None]) -> tuple[int, dict[str, int]]:
-        """Generate ``count`` cases; ``flush(cases_so_far, rows_so_far)`` writes each chunk. Returns the cases
-        made and how many ended in each status."""
+    def run(self, *, chunk: int, flush: Callable[[int, int], None]) -> tuple[int, dict[str, int]]:
+        """Generate the slice's cases; ``flush(cases_so_far, rows_so_far)`` writes each chunk. Cases decided 准予
+        that issue licences are held back (:meth:`finish`). Returns the cases made and how many ended in each
+        status."""
         made = rows = pending = 0
         statuses: dict[str, int] = {}
-        for day, n in self.day_counts(count):
+        world = self.world
+        for day, n, first_id in self.piece.days:
+            self.rng = random.Random(f"{world.seed}:cases:{day.isoformat()}")
             day_text = f"{day:%Y%m%d}"
-            for ts in self._times(day, n):
+            for position, ts in enumerate(self._times(day, n)):
                 for _attempt in range(5):
-                    target = self.targets[bisect.bisect(self.cumulative, self.rng.random() * self.total)]
+                    target = world.targets[bisect.bisect(world.cumulative, self.rng.random() * world.total)]
                     number = self._number(target, day, day_text)
                     if number is not None:
                         break
                 else:
                     continue
-                life = CaseLife(gen=self, target=target, applicant=self._applicant(target.audience, ts),
+                applicant = self._applicant(target.audience, ts)
+                life = CaseLife(gen=self, case_id=first_id + position, target=target, applicant=applicant,
                                 number=number, submitted=ts)
                 life.play()
                 statuses[life.c["status"]] = statuses.get(life.c["status"], 0) + 1
-                rows += life.write(self.writer, self.tables)
+                planned = self._licenses(life)
+                count, row = life.write(self.writer, self.tables, hold=bool(planned))
+                if row is not None:
+                    self.held.append(Held(row=row, target=target, applicant=applicant, case_id=life.id,
+                                          number=number, licenses=planned))
+                rows += count
                 made += 1
                 pending += 1
                 if pending >= chunk:
@@ -825,30 +921,74 @@ class CaseGenerator:
                     pending = 0
         if pending:
             flush(made, rows)
+        for name, next_id in (("event", next(self._events)), *self.ids.next.items()):
+            if next_id > self.piece.limit[name]:
+                raise RuntimeError(f"slice {self.piece.index}: {name} ids beyond the reserved range")
         return made, statuses
 
-    def write_counters(self) -> int:
-        """Leave every counter touched at the last serial used (upsert; never lowers a counter)."""
-        rows = [(scope, day, self.counters[(scope, day)]) for scope, day in sorted(self.used)]
-        table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
-        with connection.cursor() as cursor:
-            if is_postgres():
-                cursor.execute("CREATE TEMPORARY TABLE loadgen_counter (scope varchar(64), day date, "
-                               "last_serial integer) ON COMMIT DROP")
-                raw: Any = cursor.cursor
-                with raw.copy("COPY loadgen_counter (scope, day, last_serial) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                cursor.execute(
-                    f"INSERT INTO {table} (scope, day, last_serial) SELECT scope, day, last_serial FROM loadgen_counter "  # noqa: S608
-                    f"ON CONFLICT (scope, day) DO UPDATE SET last_serial = GREATEST({table}.last_serial, "
-                    f"EXCLUDED.last_serial)")
-            else:
-                cursor.executemany(
-                    f"INSERT INTO {table} (scope, day, last_serial) VALUES (%s, %s, %s) ON CONFLICT (scope, day) "  # noqa: S608
-                    f"DO UPDATE SET last_serial = MAX(last_serial, excluded.last_serial)",
-                    [(scope, day.isoformat(), serial) for scope, day, serial in rows])
-        return len(rows)
+    def _licenses(self, life: CaseLife) -> list[Planned]:
+        """The licences a decision 准予 issued (planned; numbered later), with what happened to them since."""
+        t, c = life.t, life.c
+        if not t.licenses or t.issuer is None or c["decision_outcome"] != "approve" or c.get("decided_at") is None:
+            return []
+        decided = float(c["decided_at"])
+        issued = local_day(decided)
+        return [plan_life(Planned(holder=len(self.held), kind=kind, issuer=t.issuer, issued=issued,
+                                  valid_until=validity_until(kind.validity, issued), created=decided),
+                          now=self.now_ts, rng=self.rng) for kind in t.licenses]
+
+    def requests(self) -> list[tuple[Any, ...]]:
+        return [request_of(planned, (2, held.case_id, k), at=planned.created)
+                for held in self.held for k, planned in enumerate(held.licenses)]
+
+    def finish(self, answers: list[tuple[str, int, int]], licenses: LicenseRows) -> int:
+        """Write the held cases with their licences, now numbered (``answers`` in :meth:`requests` order)."""
+        answer = iter(answers)
+        position = self.tables.case.position["result_references"]
+        for held in self.held:
+            a = held.applicant
+            holder = (Holder(kind=HolderKind.PERSON, name=a.name, number=a.id_number, county=a.region,
+                             county_name="", user_id=a.user_id) if a.org_id is None else
+                      Holder(kind=HolderKind.ORGANIZATION, name=a.name, number=a.id_number, county=a.region,
+                             county_name="", organization_id=a.org_id, representative=a.legal_rep_name))
+            form = json.loads(held.target.template.render(a))
+            references = []
+            for planned in held.licenses:
+                values = {name: form.get(name) for name in planned.kind.fields
+                          if form.get(name) not in (None, "", [])}
+                identifier = licenses.write(planned, next(answer), holder, clean(planned.kind, values, holder),
+                                            source=LicenseSource.CASE, actor_label=f"办件{held.number}准予决定",
+                                            case_id=held.case_id)
+                references.append({"kind": "license", "reference": identifier, "label": planned.kind.name})
+            held.row[position] = json.dumps(references, ensure_ascii=False)
+            self.writer.add(self.tables.case, held.row)
+        count = len(self.held)
+        self.held = []
+        return count
+
+
+def write_case_counters(used: dict[tuple[str, date], int]) -> int:
+    """Leave every counter touched at the last serial used (upsert; never lowers a counter)."""
+    rows = [(scope, day, used[(scope, day)]) for scope, day in sorted(used)]
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute("CREATE TEMPORARY TABLE loadgen_counter (scope varchar(64), day date, "
+                           "last_serial integer) ON COMMIT DROP")
+            raw: Any = cursor.cursor
+            with raw.copy("COPY loadgen_counter (scope, day, last_serial) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} (scope, day, last_serial) SELECT scope, day, last_serial FROM loadgen_counter "  # noqa: S608
+                f"ON CONFLICT (scope, day) DO UPDATE SET last_serial = GREATEST({table}.last_serial, "
+                f"EXCLUDED.last_serial)")
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} (scope, day, last_serial) VALUES (%s, %s, %s) ON CONFLICT (scope, day) "  # noqa: S608
+                f"DO UPDATE SET last_serial = MAX(last_serial, excluded.last_serial)",
+                [(scope, day.isoformat(), serial) for scope, day, serial in rows])
+    return len(rows)
 
 
 def counters_since(first: date) -> dict[tuple[str, date], int]:

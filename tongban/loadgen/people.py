@@ -10,6 +10,7 @@ sessions directly).
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -91,6 +92,35 @@ def _permute(serial: int, modulus: int, factor: int) -> int:
     return (serial * factor + 12_345) % modulus
 
 
+BIRTH_FIRST = date(1945, 1, 1)
+BIRTH_DAYS = 21_500  # born 1945 to 2003: aged about 20 to 80
+RETRY_SERIAL = 500_000_001  # added to a serial whose numbers are taken by an account made elsewhere
+
+
+class PersonNumbers:
+    """A person's ID number and mobile number from their serial, injectively: county, birth date and sequence
+    number of the ID number are one permutation of the serial, so no two generated persons share a number however
+    the work is split between processes (the serial is the person's account id; a second load gets other ids)."""
+
+    def __init__(self, counties: list[tuple[str, str]]) -> None:
+        self.counties = counties
+        self.space = len(counties) * BIRTH_DAYS * 1000
+        factor = 1_000_003
+        while math.gcd(factor, self.space) != 1:
+            factor += 2
+        self.factor = factor
+
+    def make(self, serial: int) -> tuple[str, date, str, str]:
+        """(county code, birth date, ID number, mobile number)."""
+        t = _permute(serial, self.space, self.factor)
+        county = self.counties[t % len(self.counties)][0]
+        rest = t // len(self.counties)
+        born = BIRTH_FIRST + timedelta(days=rest % BIRTH_DAYS)
+        body = f"{county[:6]}{born:%Y%m%d}{rest // BIRTH_DAYS:03d}"
+        phone = f"1{'5789'[serial % 4]}{_permute(serial, 10**9, 7_919):09d}"
+        return county, born, body + id_check_char(body), phone
+
+
 @dataclass
 class PeopleTables:
     user: Table
@@ -108,19 +138,24 @@ class PeopleTables:
 
 
 class PeopleGenerator:
-    """Writes persons and organisations; ids start at the reserved ``first_*`` values."""
+    """Writes persons and organisations. Person ``index`` (0-based, in order of registration) gets account
+    ``first_user_id + index``, person ``first_person_id + index`` and assurance ``first_assurance_id + index``;
+    organisation ``index`` gets account ``first_user_id + persons + index`` and organisation
+    ``first_org_id + index`` — the same ids whichever process makes them. Random choices come from the ``rng``
+    the caller passes (one per block of people: the same data for the same seed, however the blocks are shared)."""
 
-    def __init__(self, *, tables: PeopleTables, writer: Writer, rng: random.Random, counties: list[tuple[str, str]],
-                 first_user_id: int, first_person_id: int, first_assurance_id: int, first_org_id: int,
+    def __init__(self, *, tables: PeopleTables, writer: Writer, counties: list[tuple[str, str]], first_user_id: int,
+                 first_person_id: int, first_assurance_id: int, first_org_id: int, persons: int,
                  taken_phone_indexes: set[str], taken_id_indexes: set[str]) -> None:
         self.t = tables
         self.writer = writer
-        self.rng = rng
         self.counties = counties
-        self.next_user = first_user_id
-        self.next_person = first_person_id
-        self.next_assurance = first_assurance_id
-        self.next_org = first_org_id
+        self.numbers = PersonNumbers(counties)
+        self.first_user = first_user_id
+        self.first_person = first_person_id
+        self.first_assurance = first_assurance_id
+        self.first_org = first_org_id
+        self.persons = persons
         self.taken_phones = taken_phone_indexes
         self.taken_ids = taken_id_indexes
         case_fields = {f.name: f for f in Case._meta.concrete_fields}
@@ -134,50 +169,39 @@ class PeopleGenerator:
 
     # -------------------------------------------------------------- persons
 
-    def _user(self, *, username: str, kind: str, joined: datetime, display_name: str = "",
-              custom: bool = False) -> int:
-        user_id = self.next_user
-        self.next_user += 1
+    def _user(self, *, user_id: int, username: str, kind: str, joined: datetime, rng: random.Random,
+              display_name: str = "", custom: bool = False) -> None:
         self.writer.add(self.t.user, self.t.user.row({
-            "id": user_id, "password": f"!{self.rng.getrandbits(160):040x}", "username": username,
+            "id": user_id, "password": f"!{rng.getrandbits(160):040x}", "username": username,
             "date_joined": joined, "kind": kind, "display_name": display_name, "username_is_custom": custom,
             "is_active": True}))
-        return user_id
 
-    def person(self, *, joined: datetime) -> Applicant:
-        rng = self.rng
-        serial = self.next_user
+    def person(self, *, index: int, joined: datetime, rng: random.Random) -> Applicant:
+        user_id = self.first_user + index
+        serial = user_id
         while True:
-            phone = f"1{'5789'[serial % 4]}{_permute(serial, 10**9, 7_919):09d}"
+            county, _born, number, phone = self.numbers.make(serial)
             phone_idx = phone_index(phone)
-            county = rng.choice(self.counties)[0]
-            born = date(1945, 1, 1) + timedelta(days=int(rng.random() * 21_500))  # aged about 18 to 80
-            body = f"{county[:6]}{born:%Y%m%d}{_permute(serial, 1000, 7):03d}"
-            number = body + id_check_char(body)
             id_idx = id_number_index(number)
             if phone_idx not in self.taken_phones and id_idx not in self.taken_ids:
                 break
-            serial += 7_777_777  # taken by an account made elsewhere: try another number
-        self.taken_phones.add(phone_idx)
-        self.taken_ids.add(id_idx)
+            serial += RETRY_SERIAL  # taken by an account made elsewhere: another number
         name = person_name(rng)
         username = f"p{rng.getrandbits(80):020x}"
-        user_id = self._user(username=username, kind=AccountKind.PERSON, joined=joined)
+        self._user(user_id=user_id, username=username, kind=AccountKind.PERSON, joined=joined, rng=rng)
         level = 2 if rng.random() < 0.6 else (3 if rng.random() < 0.88 else 4)
         verified = joined + timedelta(minutes=3 + rng.random() * 60)
-        person_id = self.next_person
-        self.next_person += 1
+        person_id = self.first_person + index
         self.writer.add(self.t.person, self.t.person.row({
             "id": person_id, "user_id": user_id, "name": name,
             "id_number": encrypt_text(number, context=self.ctx_id), "id_number_index": id_idx,
             "phone": encrypt_text(phone, context=self.ctx_phone), "phone_index": phone_idx,
             "assurance_level": level, "assurance_method": METHODS[level], "assurance_at": verified,
-            "identity_locked": True, "elder_mode": born.year < 1961 and rng.random() < 0.5,
+            "identity_locked": True, "elder_mode": number[6:10] < "1961" and rng.random() < 0.5,
             "notify_channel": "sms" if rng.random() < 0.8 else "site", "created_at": joined}))
         self.writer.add(self.t.assurance, self.t.assurance.row({
-            "id": self.next_assurance, "person_id": person_id, "level": level, "method": METHODS[level],
+            "id": self.first_assurance + index, "person_id": person_id, "level": level, "method": METHODS[level],
             "provider": "loadgen", "occurred_at": verified}))
-        self.next_assurance += 1
         return Applicant(
             user_id=user_id, org_id=None, kind="person", label=username, name=name, id_number=number, phone=phone,
             region=county, joined=joined.timestamp(),
@@ -186,17 +210,18 @@ class PeopleGenerator:
 
     # -------------------------------------------------------------- organisations
 
-    def organization(self, *, joined: datetime, representative: Applicant) -> Applicant:
-        rng = self.rng
-        org_id = self.next_org
-        self.next_org += 1
+    def organization(self, *, index: int, joined: datetime, representative: Applicant, rng: random.Random
+                     ) -> tuple[Applicant, str]:
+        """The organisation as an applicant, and its type (OrgType)."""
+        org_id = self.first_org + index
         county, county_name = rng.choice(self.counties)
         org_type = rng.choices([t for t, _ in ORG_TYPES], weights=[w for _, w in ORG_TYPES])[0]
         place = county_name.removesuffix("彝族自治县").removesuffix("自治县").rstrip("县市区")
         name = f"{place}{rng.choice(ORG_WORDS)}{rng.choice(ORG_WORDS)}{rng.choice(ORG_TRADES)}{ORG_FORMS[org_type]}"
         code = demo_credit_code(county, CREDIT_SERIAL_BASE + org_id, enterprise=True)
-        account_id = self._user(username=code, kind=AccountKind.ORGANIZATION, joined=joined, display_name=name[:100],
-                                custom=True)
+        account_id = self.first_user + self.persons + index
+        self._user(user_id=account_id, username=code, kind=AccountKind.ORGANIZATION, joined=joined, rng=rng,
+                   display_name=name[:100], custom=True)
         self.writer.add(self.t.organization, self.t.organization.row({
             "id": org_id, "org_type": org_type, "name": name, "credit_code": code,
             "legal_rep_name": representative.name,
@@ -211,7 +236,7 @@ class PeopleGenerator:
             phone=representative.phone, region=county, joined=joined.timestamp(),
             name_token=encrypt_text(name, context=self.ctx_case_name), name_index=case_name_index(name),
             id_token=encrypt_text(code, context=self.ctx_case_id), id_index=case_id_index(code),
-            legal_rep_name=representative.name)
+            legal_rep_name=representative.name), str(org_type)
 
 
 def taken_indexes() -> tuple[set[str], set[str]]:
