@@ -78,6 +78,7 @@ def scale_world(regions: dict[str, Any], *, cases: int = CASES, seed: int = 11) 
     world.departments = departments
     world.busiest_user_id = by_user.most_common(1)[0][0]
     world.busiest_org_id = org.id
+    world.organization = Organization.objects.get(pk=org.id)  # the citizen is its legal representative
     return world
 
 

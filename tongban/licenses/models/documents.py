@@ -8,7 +8,8 @@ class CaseDocument(models.Model):
     """A sealed case document (受理通知书, 补正告知书, 不予受理决定书, 准予许可决定书), made from the case event that
     calls for it; ``event_id`` (the outbox event) makes its creation idempotent."""
 
-    case = models.ForeignKey("cases.Case", verbose_name=_("办件"), on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey("cases.Case", verbose_name=_("办件"), on_delete=models.CASCADE, related_name="+",
+                             db_index=False)  # lic_casedoc_case_idx
     kind = models.CharField(_("文书类型"), max_length=32, choices=CaseDocumentKind.choices)
     event_id = models.BigIntegerField(_("来源事件"), unique=True)
     number = models.CharField(_("文书编号"), max_length=80)
@@ -53,7 +54,7 @@ class ArchivePackage(models.Model):
     case_number = models.CharField(_("办件编号"), max_length=43, unique=True)
     item_code = models.CharField(_("事项编码"), max_length=40)
     department = models.ForeignKey("directory.Department", verbose_name=_("办理部门"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+                                   on_delete=models.PROTECT, related_name="+", db_index=False)  # lic_archive_dept_idx
     manifest = models.JSONField(_("清单"))
     manifest_sha256 = models.CharField(_("清单摘要"), max_length=64)
     manifest_signature = models.TextField(_("清单签名"))
@@ -68,7 +69,9 @@ class ArchivePackage(models.Model):
     class Meta:
         verbose_name = _("电子档案")
         verbose_name_plural = _("电子档案")
-        indexes = [models.Index(fields=["department", "-created_at"], name="lic_archive_dept_idx")]
+        # The archive list: a department's packages newest first; all of them for platform-wide staff.
+        indexes = [models.Index(fields=["department", "-created_at"], name="lic_archive_dept_idx"),
+                   models.Index(fields=["-created_at", "-id"], name="lic_archive_created_idx")]
 
     def __str__(self) -> str:
         return self.case_number

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.fields import EncryptedTextField
@@ -68,17 +69,19 @@ class License(models.Model):
     identifier = models.CharField(_("证照标识"), max_length=80, unique=True)
     serial = models.CharField(_("顺序号"), max_length=20)
     version = models.PositiveSmallIntegerField(_("版本号"), default=1)
+    # The composite indexes in Meta lead with issuer_department, holder_user, holder_organization and case: no
+    # second single-column index on them.
     issuer_department = models.ForeignKey("directory.Department", verbose_name=_("颁发部门"),
-                                          on_delete=models.PROTECT, related_name="+")
+                                          on_delete=models.PROTECT, related_name="+", db_index=False)
     issuer_credit_code = models.CharField(_("颁发部门代码"), max_length=18)
     holder_kind = models.CharField(_("持证主体类别"), max_length=16, choices=HolderKind.choices)
     holder_name = EncryptedTextField(_("持证主体名称"))
     holder_number = EncryptedTextField(_("持证主体代码"))
     holder_index = models.CharField(_("持证主体索引"), max_length=64)
     holder_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("持证账号"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+                                    on_delete=models.SET_NULL, related_name="+", db_index=False)
     holder_organization = models.ForeignKey("organizations.Organization", verbose_name=_("持证法人"), null=True,
-                                            blank=True, on_delete=models.SET_NULL, related_name="+")
+                                            blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     data = EncryptedTextField(_("照面信息（JSON）"))
     status = models.CharField(_("状态"), max_length=2, choices=LicenseStatus.choices, default=LicenseStatus.VALID)
     status_reason = models.CharField(_("状态变更理由"), max_length=500, blank=True)
@@ -88,13 +91,13 @@ class License(models.Model):
     valid_until = models.DateField(_("有效期止"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=8, choices=LicenseSource.choices)
     case = models.ForeignKey("cases.Case", verbose_name=_("办件"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
+                             on_delete=models.SET_NULL, related_name="+", db_index=False)
     seal = models.ForeignKey("licenses.Seal", verbose_name=_("签章印章"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="+")
     pdf_file_id = models.BigIntegerField(_("签章文件"), null=True, blank=True)
     pdf_sha256 = models.CharField(_("签章文件摘要"), max_length=64, blank=True)
     superseded_by = models.ForeignKey("self", verbose_name=_("换发为"), null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="+")
+                                      on_delete=models.SET_NULL, related_name="+", db_index=False)  # partial below
     created_at = models.DateTimeField(_("入库时间"), auto_now_add=True)
 
     class Meta:
@@ -102,12 +105,19 @@ class License(models.Model):
         verbose_name_plural = _("电子证照")
         constraints = [models.UniqueConstraint(fields=["license_type", "issuer_credit_code", "serial", "version"],
                                                name="lic_license_version_unique")]
+        # The hot queries and their indexes are checked with EXPLAIN in tests/licenses/test_indexes.py.
         indexes = [
+            # 我的证照 (a person's account or verified number; an organisation or its credit code), 一证通办.
             models.Index(fields=["holder_index", "status"], name="lic_holder_status_idx"),
             models.Index(fields=["holder_user", "status"], name="lic_holder_user_idx"),
             models.Index(fields=["holder_organization", "status"], name="lic_holder_org_idx"),
             models.Index(fields=["status", "valid_until"], name="lic_status_until_idx"),
             models.Index(fields=["case"], name="lic_case_idx"),
+            # The few re-issued versions (an index of every licence's empty superseded_by would serve nothing).
+            models.Index(fields=["superseded_by"], name="lic_superseded_idx", condition=Q(superseded_by__isnull=False)),
+            # 证照管理: a department's licences newest first; every licence for a platform administrator.
+            models.Index(fields=["issuer_department", "-created_at", "-id"], name="lic_issuer_created_idx"),
+            models.Index(fields=["-created_at", "-id"], name="lic_created_idx"),
         ]
 
     def __str__(self) -> str:

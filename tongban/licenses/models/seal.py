@@ -11,7 +11,7 @@ class Seal(models.Model):
     drawn on the server (round, with a star). The private key is stored encrypted. Only an active seal signs."""
 
     department = models.ForeignKey("directory.Department", verbose_name=_("所属部门"), on_delete=models.PROTECT,
-                                   related_name="seals")
+                                   related_name="seals", db_index=False)  # lic_seal_dept_status_idx
     name = models.CharField(_("印章名称"), max_length=100)
     kind = models.CharField(_("印章类型"), max_length=16, choices=SealKind.choices, default=SealKind.OFFICIAL)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18)
@@ -47,7 +47,8 @@ class SealUsage(models.Model):
         DOCUMENT = "document", _("办件文书")
         COPY = "copy", _("证照用证副本")
 
-    seal = models.ForeignKey(Seal, verbose_name=_("印章"), on_delete=models.PROTECT, related_name="usages")
+    seal = models.ForeignKey(Seal, verbose_name=_("印章"), on_delete=models.PROTECT, related_name="usages",
+                             db_index=False)  # lic_sealuse_seal_idx
     purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)
     reference = models.CharField(_("文件标识"), max_length=120)
     document_sha256 = models.CharField(_("签章后文件摘要"), max_length=64)

@@ -25,7 +25,8 @@ class Verification(models.Model):
     digest, not in clear."""
 
     license = models.ForeignKey("licenses.License", verbose_name=_("电子证照"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="verifications")
+                                on_delete=models.SET_NULL, related_name="verifications",
+                                db_index=False)  # lic_verif_license_idx
     channel = models.CharField(_("核验方式"), max_length=16, choices=VerificationChannel.choices)
     result = models.CharField(_("核验结果"), max_length=16, choices=VerificationResult.choices)
     client_digest = models.CharField(_("核验方标识"), max_length=64, blank=True)
@@ -45,7 +46,7 @@ class LicenseConsent(models.Model):
     until a date, or refuses; may revoke later."""
 
     license = models.ForeignKey("licenses.License", verbose_name=_("电子证照"), on_delete=models.CASCADE,
-                                related_name="consents")
+                                related_name="consents", db_index=False)  # lic_consent_license_idx
     requester_kind = models.CharField(_("用证方类别"), max_length=16, choices=RequesterKind.choices)
     requester_name = models.CharField(_("用证方"), max_length=200)
     requester_department = models.ForeignKey("directory.Department", verbose_name=_("用证部门"), null=True,
@@ -75,7 +76,7 @@ class LicenseUse(models.Model):
     """Each use of a licence by another party (谁用了我的证照), allowed or refused, with the fields asked for."""
 
     license = models.ForeignKey("licenses.License", verbose_name=_("电子证照"), on_delete=models.CASCADE,
-                                related_name="uses")
+                                related_name="uses", db_index=False)  # lic_use_license_idx
     consent = models.ForeignKey(LicenseConsent, verbose_name=_("依据的授权"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="uses")
     user_label = models.CharField(_("用证方"), max_length=200)
