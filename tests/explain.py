@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 postgresql_only = pytest.mark.skipif(
-    "connection.vendor != 'postgresql'",
+    connection.vendor != "postgresql",
     reason="query plans are checked on PostgreSQL (the production database; CI runs the suite on it too)")
 
 

@@ -67,7 +67,8 @@ def item_list_published(
 
 
 def item_ids_in_site(*, site_region_codes: list[str]) -> set[int]:
-    return set(_published_implementations(site_region_codes).values_list("item_id", flat=True).distinct())
+    # order_by(): without it the model's ordering would join the items and regions into the DISTINCT.
+    return set(_published_implementations(site_region_codes).values_list("item_id", flat=True).order_by().distinct())
 
 
 def item_get_published(*, basic_code: str) -> Item | None:
