@@ -28,6 +28,7 @@ import secrets
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -68,6 +69,7 @@ FILES_DIR = "files"
 STORAGE_ALIASES = ("files", "default")
 CHUNK = 1024 * 1024
 PROGRESS_SECONDS = 2.0
+HEARTBEAT_SECONDS = 10.0
 
 Echo = Callable[[str], None]
 
@@ -294,11 +296,23 @@ def _pg_args_env(db: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     return args, environ
 
 
-def _run_tool(command: list[str], environ: dict[str, str], what: str) -> None:
-    result = subprocess.run(command, env=environ, capture_output=True, text=True)  # noqa: S603
-    if result.returncode != 0:
-        raise BackupError(_("%(what)s失败（退出码 %(code)d）：%(err)s")
-                          % {"what": what, "code": result.returncode, "err": result.stderr.strip()[-2000:]})
+def _run_tool(command: list[str], environ: dict[str, str], what: str, *, echo: Echo,
+              output: Path | None = None) -> None:
+    """Run a PostgreSQL tool; every HEARTBEAT_SECONDS say how long it has run (and how large ``output`` is)."""
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, env=environ, stdout=subprocess.DEVNULL, stderr=errors)  # noqa: S603
+        while True:
+            try:
+                code = process.wait(timeout=HEARTBEAT_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                size = f"，已写入 {_human(output.stat().st_size)}" if output is not None and output.exists() else ""
+                echo(f"  {what.strip()} 进行中：{time.monotonic() - started:.0f} 秒{size}")
+        errors.seek(0)
+        message = errors.read().decode(errors="replace").strip()[-2000:]
+    if code != 0:
+        raise BackupError(_("%(what)s失败（退出码 %(code)d）：%(err)s") % {"what": what, "code": code, "err": message})
 
 
 def _raw_connection(wrapper: BaseDatabaseWrapper) -> Any:
@@ -325,8 +339,9 @@ def _backup_postgresql(wrapper: BaseDatabaseWrapper, target: Path, echo: Echo) -
         started = time.monotonic()
         echo(f"  pg_dump --format=custom → {PG_DUMP_FILE} …")
         _run_tool([tool, "--format=custom", f"--snapshot={snapshot}", f"--file={target / PG_DUMP_FILE}", *args],
-                  environ, "pg_dump ")
+                  environ, "pg_dump ", echo=echo, output=target / PG_DUMP_FILE)
         echo(f"  pg_dump 完成：{_human((target / PG_DUMP_FILE).stat().st_size)}，{time.monotonic() - started:.1f} 秒")
+        echo("  统计各表行数（同一快照）…")
         counts = _row_counts(cursor, "postgresql")
         heads = _migration_heads(cursor)
         audit = _audit_head(cursor)
@@ -510,7 +525,7 @@ def _restore_postgresql(wrapper: BaseDatabaseWrapper, dump: Path, *, force: bool
         command += ["--clean", "--if-exists"]
     echo(f"  pg_restore（{tool_major}，{max(1, jobs)} 个并行任务）← {dump.name} …")
     started = time.monotonic()
-    _run_tool([*command, str(dump)], environ, "pg_restore ")
+    _run_tool([*command, str(dump)], environ, "pg_restore ", echo=echo)
     echo(f"  pg_restore 完成：{time.monotonic() - started:.1f} 秒；ANALYZE …")
     started = time.monotonic()
     with wrapper.cursor() as cursor:
