@@ -7,13 +7,16 @@ BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
 RUN_ENV := TONGBAN_DEMO=1 TONGBAN_ALLOW_DERIVED_KEYS=1 TONGBAN_SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: run run-prod test test-pg lint openapi config-reference bench-catalog bench-auth bench-cases bench-licenses backup restore clean lock help
+.PHONY: run run-prod test test-pg lint openapi config-reference bench bench-data bench-compare bench-catalog bench-auth bench-cases bench-licenses backup restore clean lock help
 
 help:
 	@echo "make run            install, migrate, load the Yunnan demo data and serve http://127.0.0.1:$(PORT) (with the worker)"
 	@echo "make run-prod       the production profile here: PostgreSQL, Redis, RQ workers, gunicorn processes, nginx, S3 store"
 	@echo "make test           run the test suite (SQLite; set DATABASE_URL for PostgreSQL)"
 	@echo "make lint           ruff, mypy, import-linter, OpenAPI and configuration-reference checks"
+	@echo "make bench          every scenario against the production profile (PostgreSQL, Redis, RQ, gunicorn) with BENCH_CASES (5,000,000) cases"
+	@echo "make bench-data     build the data set of make bench once (BENCH_CASES, BENCH_USERS; 5,000,000 cases take 20-30 minutes)"
+	@echo "make bench-compare  each scenario's p95 at the smallest and the largest data size in bench/results/"
 	@echo "make bench-catalog  catalogue benchmark (item guide page, search API) against a bare endpoint"
 	@echo "make bench-cases    case submissions and workbench queues with 1,000,000 cases in a throw-away PostgreSQL"
 	@echo "make bench-licenses licences issued (render + seal) per second and verifications per second"
@@ -70,6 +73,15 @@ openapi: $(DEV_STAMP)
 
 config-reference: $(DEV_STAMP)
 	TONGBAN_DEBUG=1 $(PY) manage.py config_reference
+
+bench: $(DEV_STAMP)
+	$(PY) bench/run.py
+
+bench-data: $(DEV_STAMP)
+	$(PY) bench/run.py --data-only
+
+bench-compare: $(DEV_STAMP)
+	$(PY) bench/run.py --compare
 
 bench-catalog: $(DEV_STAMP)
 	$(PY) bench/catalog.py

@@ -7,7 +7,8 @@ Django endpoint measured in the same run.
 * Setup (not measured): applicants among the generated persons get bearer sessions and a pool of complete drafts
   (form filled, required materials uploaded) for the seeded items with forms; window clerks of the department with
   the longest to-accept queue get signed-in sessions; EXPLAIN (ANALYZE) of the queue queries as the page runs them.
-* Load from a separate process (this file with ``--load``), CONCURRENCY clients for BENCH_SECONDS each:
+  ``make bench`` (bench/run.py) runs the same setup and scenarios against the whole production profile.
+* Load from a separate process (bench/loadgen.py), CONCURRENCY clients for BENCH_SECONDS each:
   the bare JSON endpoint; ``POST /api/v1/applicant/drafts/{id}/submission`` with ``Idempotency-Key`` (each request
   submits a fresh draft: the real path — checks, numbering under the counter lock, timeline, audit, outbox);
   the 待受理 and 已超期 queue pages of the workbench (the page with its six queue counts).
@@ -17,43 +18,34 @@ Prints the table and the plans; writes bench/results/cases-<timestamp>.json. A b
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import json
 import os
-import re
-import statistics
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from harness import (
     BASELINE,
     BASELINE_PATHS,
-    CONCURRENCY,
-    DURATION,
     PG_SETTINGS,
-    PY,
+    PROD_WORKERS,
     ROOT,
-    load_get,
-    manage,
-    pg_admin,
+    SEED,
+    generated_data,
+    load,
     postgres,
     report,
     served,
+    shell,
 )
 
 DATA = ROOT / "var" / "bench" / "cases"
 CLUSTER = DATA / "pg"
 APP_DATA = DATA / "app"
 CASES = int(os.environ.get("BENCH_CASES", "1000000"))
-SEED = int(os.environ.get("BENCH_SEED", "2026"))
 DRAFTS = int(os.environ.get("BENCH_DRAFTS", "1000"))
 CLERKS = int(os.environ.get("BENCH_CLERKS", "4"))
-BENCH_WORKERS = os.environ.get("BENCH_WORKERS", "4")
 SUBMISSION = "case submission (API)"
 QUEUE = "workbench queue (待受理+已超期)"
 
@@ -199,135 +191,46 @@ print(json.dumps({"plans": found, "counts": selectors.case_queue_counts_for_staf
 """
 
 
-def _fingerprint() -> str:
-    """What the generated database depends on: the case count and seed, the generator's DATA_VERSION, the
-    migrations and the demo data. Change any of it and the data is built again."""
-    found = re.search(r"^DATA_VERSION = (\d+)", (ROOT / "tongban/loadgen/__init__.py").read_text(), re.MULTILINE)
-    digest = hashlib.sha256(f"cases={CASES};seed={SEED};loadgen={found.group(1) if found else '?'}".encode())
-    paths = sorted([*ROOT.glob("tongban/*/migrations/*.py"), ROOT / "tongban/demo/loader.py",
-                    *ROOT.glob("tongban/*/data/**/*")])
-    for path in paths:
-        if path.is_file():
-            digest.update(str(path.relative_to(ROOT)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _prepare_data(url: str) -> dict[str, Any]:
-    """Build the database (or reuse it); returns what was done and how long generation took."""
-    APP_DATA.mkdir(parents=True, exist_ok=True)
-    fingerprint = _fingerprint()
-    stamp = DATA / "fingerprint.json"
-    known = json.loads(stamp.read_text()) if stamp.exists() else {}
-    if known.get("fingerprint") == fingerprint:
-        print(f"复用压测数据库：{CASES:,} 个办件（指纹 {fingerprint}，生成用时 {known.get('generate_s')} 秒）")
-        return {**known, "reused": True}
-    print(f"构建压测数据库：迁移、演示数据、生成 {CASES:,} 个办件（指纹 {fingerprint}）")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    pg_admin(admin, url.rsplit("/", 1)[1], reset=True)
-    manage(APP_DATA, "migrate", "--noinput", "-v0", database_url=url)
-    manage(APP_DATA, "load_demo_data", database_url=url)
+def prepare(data: Path, url: str, drafts: int = DRAFTS, **extra_env: str) -> dict[str, Any]:
+    """Setup, not measured: ``drafts`` drafts ready for submission and signed-in window clerks (PREPARE; ``data``
+    is the app's data dir, where the drafts' materials are stored)."""
     started = time.perf_counter()
-    manage(APP_DATA, "generate_load_data", "--cases", str(CASES), "--seed", str(SEED), database_url=url)
-    done = {"fingerprint": fingerprint, "cases": CASES, "seed": SEED,
-            "generate_s": round(time.perf_counter() - started, 1), "built_at": time.strftime("%Y-%m-%d %H:%M:%S")}
-    stamp.write_text(json.dumps(done, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"生成 {CASES:,} 个办件用时 {done['generate_s']} 秒")
-    return {**done, "reused": False}
+    prepared = dict(shell(data, PREPARE.replace("ARGS", json.dumps([drafts, CLERKS, SEED])), url, **extra_env))
+    print(f"准备：{len(prepared['drafts'])} 份待提交草稿（{prepared['accounts']} 个申请人账号，"
+          f"{prepared['targets']} 个实施清单），{len(prepared['clerks'])} 名窗口人员："
+          f"{prepared['department']}（待受理 {prepared['waiting']} 件），用时 {time.perf_counter() - started:.0f} 秒")
+    return prepared
 
 
-def _shell(url: str, code: str) -> Any:
-    out = manage(APP_DATA, "shell", "-c", code, capture=True, database_url=url)
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def _print_plans(plans: list[dict[str, Any]]) -> None:
+def explain(data: Path, url: str, prepared: dict[str, Any]) -> dict[str, Any]:
+    """EXPLAIN (ANALYZE) of the queue page's queries for the first clerk, printed; returns plans and queue sizes."""
+    explained = dict(shell(data, EXPLAIN.replace("USERNAME_", repr(f"bench_clerk_{prepared['department_id']}_0")),
+                           url))
     print("\nEXPLAIN (ANALYZE) of the queue page's queries on case tables (clerk of the busy department):")
-    for plan in plans:
+    for plan in explained["plans"]:
         if not any(" cases_" in f" {scan}" for scan in plan["scans"]):
             continue  # the calendar, the department: small tables
         mark = "SEQ SCAN on a cases table!" if plan["seq_scan_on_cases"] else "index"
         print(f"  {plan['query']:34} {plan['ms']:9.2f} ms  {mark:8}  {'; '.join(plan['scans'])}")
+    print("  the clerk's queues: " + ", ".join(f"{queue} {n:,}" for queue, n in explained["counts"].items()))
+    return explained
 
 
-def _load(base: str, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
-    if mode == "get":
-        return load_get(base, spec["paths"])
-    path = Path(ROOT / "var" / "bench" / f"cases-load-{os.getpid()}.json")
-    path.write_text(json.dumps(spec), encoding="utf-8")  # too long for a command line
-    try:
-        command = [PY, str(ROOT / "bench" / "cases.py"), "--load", mode, base, str(DURATION), str(CONCURRENCY),
-                   str(path)]
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    finally:
-        path.unlink(missing_ok=True)
-    return dict(json.loads(out.strip().splitlines()[-1]))
+def scenarios(prepared: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The load modes (bench/loadgen.py) of submission and the workbench queue."""
+    return {
+        SUBMISSION: ("submit", {"drafts": prepared["drafts"]}),
+        QUEUE: ("get", {"headers": [{"Cookie": f"sessionid={token}"} for token in prepared["clerks"]],
+                        "paths": ["/workbench/cases/queue/to_accept/", "/workbench/cases/queue/overdue/"],
+                        "expect": "办件编号"}),
+    }
 
 
-# --- the load client (runs as its own process) ---------------------------------------------------------------
-
-
-async def _submit_worker(client: Any, queue: asyncio.Queue[list[Any]], deadline: float, latencies: list[float],
-                         errors: list[str], state: dict[str, int]) -> None:
-    while time.perf_counter() < deadline:
-        try:
-            token, draft_id = queue.get_nowait()
-        except asyncio.QueueEmpty:
-            state["exhausted"] = 1
-            return
-        started = time.perf_counter()
-        response = await client.post(f"/api/v1/applicant/drafts/{draft_id}/submission",
-                                     headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex})
-        latencies.append(time.perf_counter() - started)
-        if response.status_code != 201:
-            errors.append(f"submission: HTTP {response.status_code} {response.text[:300]}")
-
-
-async def _queue_worker(client: Any, index: int, spec: dict[str, Any], deadline: float, latencies: list[float],
-                        errors: list[str]) -> None:
-    cookie = f"sessionid={spec['clerks'][index % len(spec['clerks'])]}"
-    paths = spec["paths"]
-    turn = index
-    while time.perf_counter() < deadline:
-        path = paths[turn % len(paths)]
-        turn += 1
-        started = time.perf_counter()
-        response = await client.get(path, headers={"Cookie": cookie})
-        latencies.append(time.perf_counter() - started)
-        if response.status_code != 200 or "办件编号" not in response.text:
-            errors.append(f"{path}: HTTP {response.status_code} {response.headers.get('location', '')}")
-
-
-async def _run_load(mode: str, base_url: str, duration: float, concurrency: int, spec: dict[str, Any]
-                    ) -> dict[str, Any]:
-    import httpx
-
-    latencies: list[float] = []
-    errors: list[str] = []
-    state = {"exhausted": 0}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as client:
-        if mode == "queue":  # warm-up: one page per clerk
-            for index in range(len(spec["clerks"])):
-                await client.get(spec["paths"][0], headers={"Cookie": f"sessionid={spec['clerks'][index]}"})
-        started = time.perf_counter()
-        deadline = started + duration
-        if mode == "submit":
-            queue: asyncio.Queue[list[Any]] = asyncio.Queue()
-            for item in spec["drafts"]:
-                queue.put_nowait(item)
-            jobs = [_submit_worker(client, queue, deadline, latencies, errors, state) for _ in range(concurrency)]
-        elif mode == "queue":
-            jobs = [_queue_worker(client, index, spec, deadline, latencies, errors) for index in range(concurrency)]
-        else:
-            raise SystemExit(f"unknown load mode {mode!r}")
-        await asyncio.gather(*jobs)
-        elapsed = time.perf_counter() - started
-    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    ok = len(latencies) - len(errors)
-    return {"requests": len(latencies), "errors": len(errors), "rps": ok / elapsed, "seconds": elapsed,
-            "p50_ms": quantiles[49] * 1000, "p95_ms": quantiles[94] * 1000, "p99_ms": quantiles[98] * 1000,
-            "pool_exhausted": bool(state["exhausted"]), "error_samples": sorted(set(errors))[:5]}
+def exhausted_note(result: dict[str, Any], drafts: int) -> str:
+    if not result.get("pool_exhausted"):
+        return ""
+    return (f"  {SUBMISSION}: all {drafts} drafts were submitted before the time was up (BENCH_DRAFTS to prepare "
+            f"more); the rate is over {result['seconds']:.1f}s")
 
 
 # --- the benchmark -------------------------------------------------------------------------------------------
@@ -336,50 +239,30 @@ async def _run_load(mode: str, base_url: str, duration: float, concurrency: int,
 def main() -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with postgres(CLUSTER) as url:
-        data = _prepare_data(url)
-        started = time.perf_counter()
-        prepared = _shell(url, PREPARE.replace("ARGS", json.dumps([DRAFTS, CLERKS, SEED])))
-        print(f"准备：{len(prepared['drafts'])} 份待提交草稿（{prepared['accounts']} 个申请人账号，"
-              f"{prepared['targets']} 个实施清单），{len(prepared['clerks'])} 名窗口人员："
-              f"{prepared['department']}（待受理 {prepared['waiting']} 件），用时 {time.perf_counter() - started:.0f} 秒")
-        explained = _shell(url, EXPLAIN.replace("USERNAME_", repr(f"bench_clerk_{prepared['department_id']}_0")))
-        plans, counts = explained["plans"], explained["counts"]
-        _print_plans(plans)
-        print("  the clerk's queues: " + ", ".join(f"{queue} {n:,}" for queue, n in counts.items()))
-        total = _shell(url, "from tongban.cases.models import Case; import json; print(json.dumps(Case.objects.count()))")
-        with served(APP_DATA, url, workers=BENCH_WORKERS) as base:
-            scenarios: dict[str, tuple[str, dict[str, Any]]] = {
-                BASELINE: ("get", {"paths": BASELINE_PATHS}),
-                SUBMISSION: ("submit", {"drafts": prepared["drafts"]}),
-                QUEUE: ("queue", {"clerks": prepared["clerks"], "paths": [
-                    "/workbench/cases/queue/to_accept/", "/workbench/cases/queue/overdue/"]}),
-            }
+        data = generated_data(DATA, url, cases=CASES, seed=SEED)
+        prepared = prepare(APP_DATA, url)
+        explained = explain(APP_DATA, url, prepared)
+        plans = explained["plans"]
+        total = shell(APP_DATA, "from tongban.cases.models import Case; import json; print(json.dumps(Case.objects.count()))",
+                      url)
+        with served(APP_DATA, url, workers=PROD_WORKERS) as base:
             results, loads = {}, {}
-            for name, (mode, spec) in scenarios.items():
-                results[name] = _load(base, mode, spec)
+            for name, (mode, spec) in {BASELINE: ("get", {"paths": BASELINE_PATHS}), **scenarios(prepared)}.items():
+                results[name] = load(base, mode, spec)
                 loads[name] = round(os.getloadavg()[0], 2)  # the machine is shared: say how busy it was
     report(f"cases-{stamp}", f"bench-cases: {total:,} cases in PostgreSQL 15 (rps counts successful requests only)",
-           results, workers=BENCH_WORKERS, cases=total, data=data, postgres=PG_SETTINGS, load_average=loads,
-           busy_department=prepared["department"], queues=counts, explain=plans,
+           results, workers=PROD_WORKERS, cases=total, data=data, postgres=PG_SETTINGS, load_average=loads,
+           busy_department=prepared["department"], queues=explained["counts"], explain=plans,
            submission={"drafts_prepared": len(prepared["drafts"]),
                        "pool_exhausted": results[SUBMISSION].get("pool_exhausted", False)})
     print(f"data: {total:,} cases; generated in {data.get('generate_s')}s"
           f"{' (reused)' if data.get('reused') else ''}; 1-minute load average after each scenario: "
           + ", ".join(f"{value}" for value in loads.values()) + f" on {os.cpu_count()} CPUs")
-    for name, r in results.items():
-        for sample in r.get("error_samples", []):
-            print(f"  {name}: {sample}")
-    if results[SUBMISSION].get("pool_exhausted"):
-        print(f"  {SUBMISSION}: all {len(prepared['drafts'])} drafts were submitted before the time was up "
-              f"(BENCH_DRAFTS to prepare more); the rate is over {results[SUBMISSION]['seconds']:.1f}s")
+    if note := exhausted_note(results[SUBMISSION], len(prepared["drafts"])):
+        print(note)
     if any(r["errors"] for r in results.values()) or any(p["seq_scan_on_cases"] for p in plans):
         sys.exit(1)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--load"]:
-        load_mode, load_base, load_seconds, load_workers, load_spec = sys.argv[2:7]
-        print(json.dumps(asyncio.run(_run_load(load_mode, load_base, float(load_seconds), int(load_workers),
-                                               json.loads(Path(load_spec).read_text(encoding="utf-8"))))))
-    else:
-        main()
+    main()

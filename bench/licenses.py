@@ -21,12 +21,25 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
-from harness import BASELINE, BASELINE_PATHS, PY, ROOT, bench_env, load_get, manage, postgres, report, served
+from harness import (
+    BASELINE,
+    BASELINE_PATHS,
+    PY,
+    ROOT,
+    bench_env,
+    load_get,
+    manage,
+    postgres,
+    prepare_once,
+    report,
+    served,
+)
+from loadgen import summary
 
 DATA = ROOT / "var" / "bench" / "licenses"
 CLUSTER = DATA / "pg"
@@ -77,13 +90,14 @@ print(json.dumps({"count": COUNT, "elapsed": elapsed, "latencies": latencies, "i
 """
 
 
-def _issue(url: str, count: int, offset: int, issuer: int) -> subprocess.Popen[str]:
+def issue(data: Path, url: str, count: int, offset: int, issuer: int, **extra_env: str) -> subprocess.Popen[str]:
+    """Start issuing ``count`` licences in another process (ISSUE_SCRIPT); ``collect`` waits for its figures."""
     code = ISSUE_SCRIPT % {"args": json.dumps([count, offset, issuer])}
-    return subprocess.Popen([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=bench_env(DATA, url), text=True,
-                            stdout=subprocess.PIPE)
+    return subprocess.Popen([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=bench_env(data, url, **extra_env),
+                            text=True, stdout=subprocess.PIPE)
 
 
-def _collect(processes: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
+def collect(processes: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
     results = []
     for process in processes:
         out, _err = process.communicate()
@@ -94,29 +108,24 @@ def _collect(processes: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
 
 
 def _summary(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
-    latencies = sorted(x for r in results for x in r["latencies"])
-    q = statistics.quantiles(latencies, n=100)
-    return {"rps": sum(r["count"] for r in results) / wall, "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000,
-            "p99_ms": q[98] * 1000, "errors": 0,
-            "render_share": sum(r["render_s"] for r in results) / sum(r["elapsed"] for r in results),
-            "seal_share": sum(r["seal_s"] for r in results) / sum(r["elapsed"] for r in results)}
+    elapsed = sum(r["elapsed"] for r in results)
+    return summary([x for r in results for x in r["latencies"]], 0, wall) | {
+        "render_share": sum(r["render_s"] for r in results) / elapsed,
+        "seal_share": sum(r["seal_s"] for r in results) / elapsed}
 
 
 def main() -> None:
     os.environ["TONGBAN_LICENSE_VERIFY_LIMIT"] = "0"  # one load client, one address: the limiter would answer 429
     with postgres(CLUSTER) as url:
-        if not (DATA / "prepared").exists():
-            manage(DATA, "migrate", "--noinput", "-v0", database_url=url)
-            manage(DATA, "load_demo_data", database_url=url)
-            (DATA / "prepared").touch()
+        prepare_once(DATA, "prepared", database_url=url)
         manage(DATA, "licenses_setup", database_url=url)
         print(f"issuing {LICENSES} licences in one process …", flush=True)
         started = time.perf_counter()
-        single = _collect([_issue(url, LICENSES, 0, 0)])
+        single = collect([issue(DATA, url, LICENSES, 0, 0)])
         one = _summary(single, time.perf_counter() - started)
         print(f"issuing {LICENSES} licences in two processes (two issuing departments) …", flush=True)
         started = time.perf_counter()
-        pair = _collect([_issue(url, LICENSES // 2, 100_000, 0), _issue(url, LICENSES - LICENSES // 2, 200_000, 1)])
+        pair = collect([issue(DATA, url, LICENSES // 2, 100_000, 0), issue(DATA, url, LICENSES - LICENSES // 2, 200_000, 1)])
         two = _summary(pair, time.perf_counter() - started)
         identifiers = single[0]["identifiers"] + [i for r in pair for i in r["identifiers"]]
         with served(DATA, url) as base:
