@@ -82,6 +82,23 @@ def scale_world(regions: dict[str, Any], *, cases: int = CASES, seed: int = 11) 
     return world
 
 
+_copies = iter(range(1, 10**8))
+
+
+def clone_cases(template: Case, count: int, **fields: Any) -> list[Case]:
+    """``count`` copies of ``template`` (each with its own number), with ``fields`` set, in one bulk insert."""
+    names = [f.attname for f in Case._meta.concrete_fields if not f.primary_key]
+    copies = []
+    for _ in range(count):
+        case = Case(**{name: getattr(template, name) for name in names})
+        case.case_number = f"{template.case_number[:35]}{next(_copies):08d}"
+        case.idempotency_key = ""
+        for name, value in fields.items():
+            setattr(case, name, value)
+        copies.append(case)
+    return Case.objects.bulk_create(copies)
+
+
 def _persons(count: int) -> list[int]:
     user_model = get_user_model()
     users = user_model.objects.bulk_create([user_model(username=f"scale_person_{n}", kind="person", password="!")

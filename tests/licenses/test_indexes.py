@@ -156,7 +156,7 @@ def page(rows: Any) -> Callable[[], Any]:
 
 
 def test_the_wallet_of_a_person_finds_licences_by_account_or_number(province: SimpleNamespace) -> None:
-    plans = plans_of(lambda: wallet.wallet_license_list_for_holder(user=province.citizen))
+    plans = plans_of(page(wallet.wallet_license_list_for_holder(user=province.citizen)))
     check(plans, "lic_holder_user_idx", "lic_holder_status_idx")
     assert len(wallet.wallet_license_list_for_holder(user=province.citizen)) == 6
     check(plans_of(lambda: wallet.consent_list_for_holder(user=province.citizen)), "lic_consent_license_idx")
@@ -166,7 +166,7 @@ def test_the_wallet_of_a_person_finds_licences_by_account_or_number(province: Si
 
 def test_the_wallet_of_an_organisation_finds_licences_by_organisation_or_credit_code(province: SimpleNamespace) -> None:
     org = province.organization
-    plans = plans_of(lambda: wallet.wallet_license_list_for_holder(user=province.citizen, org_id=org.pk))
+    plans = plans_of(page(wallet.wallet_license_list_for_holder(user=province.citizen, org_id=org.pk)))
     check(plans, "lic_holder_org_idx", "lic_holder_status_idx")
     assert len(wallet.wallet_license_list_for_holder(user=province.citizen, org_id=org.pk)) == 6
 

@@ -92,8 +92,8 @@ def implementation_exists(*, item: Item, department_id: int) -> bool:
 
 def implementation_list_for_item(*, item: Item, site_region_codes: list[str] | None = None) -> QuerySet[Implementation]:
     qs = _published_implementations(site_region_codes).filter(item=item)
-    return qs.select_related("department", "region", "current_version", "current_version__hall").order_by(
-        "level", "region__code")
+    return qs.select_related("department", "region", "current_version", "current_version__hall",
+                             "item__current_version").order_by("level", "region__code")
 
 
 def implementation_list(

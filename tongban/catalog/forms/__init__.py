@@ -31,6 +31,7 @@ from tongban.catalog.forms.specs import (
     form_spec_from_definition,
     form_spec_restore,
     form_spec_snapshot,
+    forms_for_implementations,
 )
 from tongban.catalog.forms.validation import form_validate, visible_names
 
@@ -38,6 +39,7 @@ __all__ = [
     "KIND_LABELS", "FormField", "FormSection", "FormSpec", "PrefillKey", "PrefillProvider", "PrefilledValue",
     "definition_check", "definition_diff", "definition_normalize", "form_by_key", "form_for_bundle",
     "form_for_implementation", "form_for_implementation_draft", "form_for_implementation_version", "form_member_data", "form_prefill",
-    "form_spec_from_definition", "form_spec_restore", "form_spec_snapshot", "form_validate", "prefill_choices",
+    "form_spec_from_definition", "form_spec_restore", "form_spec_snapshot", "form_validate", "forms_for_implementations",
+    "prefill_choices",
     "prefill_source_register", "prefill_source_unregister", "visible_names",
 ]

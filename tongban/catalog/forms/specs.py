@@ -83,6 +83,15 @@ def form_for_implementation(*, implementation_code: str) -> FormSpec:
     return _implementation_spec(impl, impl.current_version, impl.item.current_version)
 
 
+def forms_for_implementations(*, implementation_codes: Sequence[str]) -> dict[str, FormSpec]:
+    """:func:`form_for_implementation` of several implementations in one query (a list page's rows), by code;
+    implementations without a version in force are left out."""
+    impls = (Implementation.objects.filter(code__in=list(implementation_codes), current_version__isnull=False)
+             .exclude(status=CatalogStatus.CANCELLED).select_related("current_version", "item__current_version"))
+    return {impl.code: _implementation_spec(impl, impl.current_version, impl.item.current_version)
+            for impl in impls if impl.current_version is not None}
+
+
 def form_for_implementation_version(*, implementation_code: str, number: int) -> FormSpec:
     """The form of one version (published or the draft). A version without its own form shows the default form
     of the item version it was published under (the version in force and the draft: the item's in force)."""

@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from tongban.core.crypto import mask_id_number
+from tongban.core.rows import Rows
 from tongban.licenses.holding import (
     ConsentRow,
     FieldValue,
@@ -120,13 +121,14 @@ def _row(licence: License, pending: int = 0) -> WalletLicense:
         has_pdf=licence.pdf_file_id is not None, pending_consents=pending)
 
 
-def wallet_license_list_for_holder(*, user: Any, org_id: int | None = None) -> list[WalletLicense]:
-    """The holder's licences, valid ones first, newest first."""
+def wallet_license_list_for_holder(*, user: Any, org_id: int | None = None) -> Rows[WalletLicense]:
+    """The holder's licences, valid ones first, newest first: a lazy sequence (one count query, one query per page)
+    — an organisation may hold thousands."""
     scope = holder_scope(user=user, org_id=org_id)
     rows = (scope.licences().select_related("license_type", "issuer_department")
             .annotate(pending=Count("consents", filter=Q(consents__status=ConsentStatus.REQUESTED)))
             .order_by("status", "-issued_on", "-pk"))
-    return [_row(licence, licence.pending) for licence in rows]
+    return Rows(rows, lambda licence: _row(licence, licence.pending))
 
 
 def wallet_license_get_for_holder(*, user: Any, license_id: int, org_id: int | None = None,

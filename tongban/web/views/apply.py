@@ -51,18 +51,12 @@ MATERIAL_PREFIX = "materials."
 def online_implementation_codes(implementations: Any) -> set[str]:
     """Codes of the implementations that take online applications: the item supports 网上办理 and the
     implementation has an application form (its own or the item's)."""
-    codes = set()
-    for impl in implementations:
-        version = impl.item.current_version
-        if version is None or not version.supports_online:
-            continue
-        try:
-            spec = forms.form_for_implementation(implementation_code=impl.code)
-        except DomainError:
-            continue
-        if not spec.is_empty:
-            codes.add(impl.code)
-    return codes
+    candidates = [impl.code for impl in implementations
+                  if impl.item.current_version is not None and impl.item.current_version.supports_online]
+    if not candidates:
+        return set()
+    specs = forms.forms_for_implementations(implementation_codes=candidates)  # one query for the whole list
+    return {code for code, spec in specs.items() if not spec.is_empty}
 
 
 def bundle_online(code: str) -> bool:
