@@ -156,16 +156,25 @@ def http(method: str, url: str, *, body: bytes | None = None, headers: dict[str,
         return Reply(0, b"", time.monotonic() - started, error=f"{type(error).__name__}: {error}")
 
 
-def warm(base: str, paths: list[str], *, rounds: int = 3, parallel: int = 8) -> None:
-    """Request each path from several threads at once, a few times: every gunicorn worker serves its first,
-    slow requests (templates compiled, URLs resolved) before a test measures anything."""
+def burst(base: str, paths: list[str], *, rounds: int = 3, parallel: int = 8) -> list[tuple[str, Reply]]:
+    """Request each path from ``parallel`` threads at once, ``rounds`` times: every thread of every gunicorn worker
+    gets requests."""
     from concurrent.futures import ThreadPoolExecutor
 
+    replies: list[tuple[str, Reply]] = []
     with ThreadPoolExecutor(parallel) as pool:
         for _ in range(rounds):
             for path in paths:
-                replies = list(pool.map(lambda url: http("GET", url, timeout=60), [f"{base}{path}"] * parallel))
-                assert all(reply.status == 200 for reply in replies), (path, [r.status for r in replies])
+                replies += [(path, reply) for reply in pool.map(
+                    lambda url: http("GET", url, timeout=60), [f"{base}{path}"] * parallel)]
+    return replies
+
+
+def warm(base: str, paths: list[str]) -> None:
+    """Every gunicorn worker serves its first, slow requests (templates compiled, URLs resolved) before a test
+    measures anything."""
+    replies = burst(base, paths)
+    assert all(reply.status == 200 for _, reply in replies), [(path, r.status) for path, r in replies]
 
 
 def children_of(pid: int) -> set[int]:

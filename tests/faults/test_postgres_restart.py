@@ -4,7 +4,9 @@ gunicorn (2 worker processes × 4 threads, as `make run-prod` runs it) serves th
 database; two threads request the load balancers' probe ``/api/v1/health`` (one query) and an item guide (a real
 page of several queries) over and over while ``pg_ctl restart -m fast`` ends every database session and brings the
 server back. Requests during the restart fail with a 5xx answer (never a dropped connection: the workers stay
-up); once PostgreSQL is back every request succeeds again, with the same worker processes. The background side
+up); every request begun once PostgreSQL is back succeeds, with the same worker processes. A second restart while
+the app is idle leaves every thread with a dead connection that no failed request has revealed: not one request
+fails after it either. The background side
 recovers as well: after the restart a citizen submits a case, and the scheduler and the RQ worker, which also lost
 their connections, deliver its event. What makes this work: Django's persistent connections (``conn_max_age=60``)
 are checked before their first use in each request or worker round (``conn_health_checks=True``), so a connection
@@ -19,7 +21,7 @@ from collections import Counter
 import pytest
 
 from tests.faults.citizen import ITEM_GUIDE, Citizen, delivered, event_of
-from tests.faults.conftest import Load, Stack, children_of, wait_for, warm
+from tests.faults.conftest import Load, Stack, burst, children_of, wait_for, warm
 
 pytestmark = pytest.mark.faults
 
@@ -57,6 +59,15 @@ def test_postgresql_restarted_under_load_the_app_recovers_without_a_restart(demo
     for url in urls:
         assert sum(1 for r in records if r.url == url and r.started > back) >= STREAK
     assert app.alive() and children_of(app.pid) == workers, "the same gunicorn workers served throughout"
+
+    # Restarted while the app is idle (a fail-over at night): every thread's persistent connection is dead, and
+    # none of them learnt it from a failed request. The health check replaces each before its first use.
+    warm(base, [ITEM_GUIDE])
+    demo_stack.postgres.restart()
+    replies = burst(base, ["/api/v1/health", ITEM_GUIDE])
+    failures = [(path, reply.status) for path, reply in replies if reply.status != 200]
+    assert not failures, f"stale connections after an idle restart: {failures}"
+    assert children_of(app.pid) == workers
 
     citizen = Citizen(base)
     citizen.sign_in()

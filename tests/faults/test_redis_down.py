@@ -1,8 +1,8 @@
 """Redis down: pages still serve, a citizen's submission still succeeds, and nothing it announced is lost.
 
 The production profile runs against this test's Redis: the cache (rate limits of the public licence verification
-and of sign-in) and the RQ task queue, with gunicorn (2 workers), one scheduler (``manage.py run_worker``) and one
-RQ worker. Redis is killed (SIGKILL: its queued jobs are lost with it) and the test checks that
+and of the progress look-up) and the RQ task queue, with gunicorn (2 workers), one scheduler (``manage.py
+run_worker``) and one RQ worker. Redis is killed (SIGKILL: its queued jobs are lost with it) and the test checks that
 
 * the home page, an item guide and the public licence verification page answer 200, quickly (the cache falls
   back to a per-process memory cache: ``tongban.core.cache.ResilientRedisCache``);
