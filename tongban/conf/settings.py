@@ -334,6 +334,7 @@ if TASK_BACKEND == "django_tasks_rq.RQBackend" and not REDIS_URL:
 TASK_TIMEOUT_SECONDS = env(
     "TONGBAN_TASK_TIMEOUT", default=600, cast="int", group="tasks",
     help="RQ backend: a task running longer than this many seconds is stopped (its outbox work is retried).")
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}  # `manage.py rqworker default` runs django-tasks' tasks without --job-class
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": TASK_TIMEOUT_SECONDS,
                          "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 5}}
 OUTBOX_DISPATCH_SECONDS = env(
