@@ -4,8 +4,12 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from tongban.core import schema
+
 
 class Migration(migrations.Migration):
+    # Indexes built and dropped CONCURRENTLY on PostgreSQL, foreign keys left alone (tongban.core.schema).
+    atomic = False
 
     dependencies = [
         ('cases', '0001_initial'),
@@ -16,62 +20,62 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
+        schema.RemoveIndexConcurrently(
             model_name='case',
             name='case_dept_status_due_idx',
         ),
-        migrations.RemoveIndex(
+        schema.RemoveIndexConcurrently(
             model_name='case',
             name='case_dept_due_idx',
         ),
-        migrations.RemoveIndex(
+        schema.RemoveIndexConcurrently(
             model_name='case',
             name='case_due_overdue_idx',
         ),
-        migrations.RemoveIndex(
+        schema.RemoveIndexConcurrently(
             model_name='casestep',
             name='casestep_open_idx',
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='case',
             name='applicant_user',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提交账号'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='case',
             name='department',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.department', verbose_name='办理部门'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='case',
             name='organization',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.organization', verbose_name='申请法人'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='case',
             index=models.Index(condition=models.Q(('status__in', ('submitted', 'supplement_requested', 'accepted', 'in_review', 'special_procedure', 'awaiting_payment', 'approved', 'denied'))), fields=['department', 'status', 'clock_due'], name='case_dept_status_due_idx'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='case',
             index=models.Index(condition=models.Q(('status__in', ('submitted', 'supplement_requested', 'accepted', 'in_review', 'special_procedure', 'awaiting_payment', 'approved', 'denied'))), fields=['status', 'clock_due'], name='case_open_status_due_idx'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='case',
             index=models.Index(condition=models.Q(('clock_due__isnull', False)), fields=['department', 'clock_due'], name='case_dept_due_idx'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='case',
             index=models.Index(condition=models.Q(('clock_due__isnull', False)), fields=['clock_due', 'overdue_at'], name='case_due_overdue_idx'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='case',
             index=models.Index(fields=['-submitted_at', '-id'], name='case_submitted_idx'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='case',
             index=models.Index(condition=models.Q(('kind', 'bundle_parent')), fields=['bundle_code', '-submitted_at'], name='case_bundle_idx'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='casestep',
             index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['department', 'role', 'case'], name='casestep_open_idx'),
         ),

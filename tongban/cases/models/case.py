@@ -57,10 +57,10 @@ class Case(models.Model):  # 办件
     organization = models.ForeignKey("organizations.Organization", verbose_name=_("申请法人"), null=True,
                                      blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     applicant_name = EncryptedTextField(_("申请人名称"))
-    applicant_name_index = models.CharField(_("申请人名称索引"), max_length=64, db_index=True)
+    applicant_name_index = models.CharField(_("申请人名称索引"), max_length=64)  # case_applicant_name_idx
     applicant_id_number = EncryptedTextField(_("申请人证件号码"), blank=True, default="",
                                              help_text=_("自然人为身份证号，法人为统一社会信用代码"))
-    applicant_id_index = models.CharField(_("申请人证件号码索引"), max_length=64, blank=True, db_index=True)
+    applicant_id_index = models.CharField(_("申请人证件号码索引"), max_length=64, blank=True)  # case_applicant_id_idx
     idempotency_key = models.CharField(_("幂等键"), max_length=64, blank=True)
 
     status = models.CharField(_("状态"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
@@ -142,6 +142,9 @@ class Case(models.Model):  # 办件
             models.Index(fields=["organization", "-submitted_at"], name="case_org_idx"),
             models.Index(fields=["department", "-submitted_at"], name="case_dept_submitted_idx"),
             models.Index(fields=["item_code", "-submitted_at"], name="case_item_idx"),
+            # Search by the applicant's exact name or number (blind indexes: equality only, so no LIKE companion).
+            models.Index(fields=["applicant_name_index"], name="case_applicant_name_idx"),
+            models.Index(fields=["applicant_id_index"], name="case_applicant_id_idx"),
             # Platform-wide search: newest first, submission dates; 一件事 by name (through its code).
             models.Index(fields=["-submitted_at", "-id"], name="case_submitted_idx"),
             models.Index(fields=["bundle_code", "-submitted_at"], name="case_bundle_idx",

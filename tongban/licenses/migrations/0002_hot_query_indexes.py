@@ -4,8 +4,12 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from tongban.core import schema
+
 
 class Migration(migrations.Migration):
+    # Indexes built and dropped CONCURRENTLY on PostgreSQL, foreign keys left alone (tongban.core.schema).
+    atomic = False
 
     dependencies = [
         ('cases', '0002_hot_query_indexes'),
@@ -16,79 +20,79 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='archivepackage',
             name='department',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.department', verbose_name='办理部门'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='casedocument',
             name='case',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case', verbose_name='办件'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='license',
             name='case',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.case', verbose_name='办件'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='license',
             name='holder_organization',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='organizations.organization', verbose_name='持证法人'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='license',
             name='holder_user',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='持证账号'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='license',
             name='issuer_department',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.department', verbose_name='颁发部门'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='license',
             name='superseded_by',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='licenses.license', verbose_name='换发为'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='licenseconsent',
             name='license',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='licenses.license', verbose_name='电子证照'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='licenseuse',
             name='license',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='uses', to='licenses.license', verbose_name='电子证照'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='seal',
             name='department',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='seals', to='directory.department', verbose_name='所属部门'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='sealusage',
             name='seal',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='usages', to='licenses.seal', verbose_name='印章'),
         ),
-        migrations.AlterField(
+        schema.DropFieldIndex(
             model_name='verification',
             name='license',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='verifications', to='licenses.license', verbose_name='电子证照'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='archivepackage',
             index=models.Index(fields=['-created_at', '-id'], name='lic_archive_created_idx'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='license',
             index=models.Index(condition=models.Q(('superseded_by__isnull', False)), fields=['superseded_by'], name='lic_superseded_idx'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='license',
             index=models.Index(fields=['issuer_department', '-created_at', '-id'], name='lic_issuer_created_idx'),
         ),
-        migrations.AddIndex(
+        schema.AddIndexConcurrently(
             model_name='license',
             index=models.Index(fields=['-created_at', '-id'], name='lic_created_idx'),
         ),

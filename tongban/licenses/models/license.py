@@ -65,7 +65,7 @@ class License(models.Model):
     or of the credit code)."""
 
     license_type = models.ForeignKey(LicenseType, verbose_name=_("证照类型"), on_delete=models.PROTECT,
-                                     related_name="licenses")
+                                     related_name="licenses", db_index=False)  # lic_license_version_unique leads
     identifier = models.CharField(_("证照标识"), max_length=80, unique=True)
     serial = models.CharField(_("顺序号"), max_length=20)
     version = models.PositiveSmallIntegerField(_("版本号"), default=1)
