@@ -289,10 +289,10 @@ def test_several_processes_make_the_same_data(world: SimpleNamespace) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("several processes need PostgreSQL (SQLite: one)")
     before = {model: max(model.objects.values_list("pk", flat=True), default=0) for model in GENERATED}
-    _generate(cases=500, users=PEOPLE * 3, jobs=1)
+    _generate(cases=400, users=PEOPLE * 3 // 2, jobs=1)
     alone = _snapshot()
     _forget_load(before)
-    _generate(cases=500, users=PEOPLE * 3, jobs=3)
+    _generate(cases=400, users=PEOPLE * 3 // 2, jobs=2)
     assert _snapshot() == alone
 
 
@@ -307,7 +307,7 @@ def test_a_failing_process_leaves_nothing_behind(world: SimpleNamespace, monkeyp
 
     monkeypatch.setattr(generate_module.CaseGenerator, "finish", broken)
     with pytest.raises(PhaseFailed, match="disk full"):
-        _generate(cases=300, users=PEOPLE * 2, jobs=2)
+        _generate(cases=200, users=PEOPLE * 3 // 2, jobs=2)
     assert {model: model.objects.count() for model in GENERATED} == before
     assert not CaseNumberCounter.objects.exists() and not LicenseCounter.objects.exists()
 

@@ -18,12 +18,13 @@ replayed to department systems), notices, 一件事 bundles.
 from __future__ import annotations
 
 import bisect
+import copy
 import itertools
 import json
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -52,7 +53,18 @@ from tongban.core.crypto import encrypt_text
 from tongban.licenses.models import HolderKind, LicenseSource
 from tongban.licenses.types import validity_until
 from tongban.loadgen.forms import FormFiller, FormTemplate
-from tongban.loadgen.licenses import Catalog, Holder, Issuer, Kind, LicenseRows, Planned, clean, plan_life, request_of
+from tongban.loadgen.licenses import (
+    Catalog,
+    Holder,
+    Issuer,
+    Kind,
+    LicenseRows,
+    Planned,
+    Request,
+    clean,
+    plan_life,
+    request_of,
+)
 from tongban.loadgen.people import Applicant, as_row_values
 from tongban.loadgen.writer import Table, Writer, is_postgres
 
@@ -714,6 +726,7 @@ class CaseLife:
 
 EVENT_FIELDS = ["id", "case_id", "transition", "from_status", "to_status", "occurred_at", "actor_kind", "actor_user_id",
                 "actor_label", "on_behalf_of_label", "department_id", "step_name", "opinion", "attachments", "detail"]
+HELD_TABLE = "loadgen_held_case"
 EVENTS_BEYOND_CHAIN = 16  # at most len(chain) + this many timeline events per case (ids are reserved by this bound)
 
 
@@ -821,9 +834,10 @@ def plan_slices(world: CaseWorld, days: list[tuple[date, int]], *, parts: int, f
 
 @dataclass
 class Held:
-    """A case decided 准予 whose licences wait for their serials."""
+    """A case decided 准予 whose licences wait for their serials; its row waits in memory (SQLite) or in a
+    temporary table of the transaction (PostgreSQL: a slice of millions of cases holds a million such rows)."""
 
-    row: list[Any]
+    row: list[Any] | None
     target: Target
     applicant: Applicant
     case_id: int
@@ -854,6 +868,14 @@ class CaseGenerator:
         self.used: dict[tuple[str, date], int] = {}
         self.decisions: dict[tuple[str, str, str], tuple[str, str]] = {}
         self.held: list[Held] = []
+        self.stage: Table | None = None
+        if is_postgres():
+            self.stage = copy.copy(tables.case)
+            self.stage.name = HELD_TABLE
+            q = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE TEMPORARY TABLE {q(HELD_TABLE)} (LIKE {q(tables.case.name)} INCLUDING DEFAULTS) "
+                               "ON COMMIT DROP")
 
     def _times(self, day: date, n: int) -> list[float]:
         base = day_start(day)
@@ -911,8 +933,10 @@ class CaseGenerator:
                 planned = self._licenses(life)
                 count, row = life.write(self.writer, self.tables, hold=bool(planned))
                 if row is not None:
-                    self.held.append(Held(row=row, target=target, applicant=applicant, case_id=life.id,
-                                          number=number, licenses=planned))
+                    if self.stage is not None:
+                        self.writer.add(self.stage, row)
+                    self.held.append(Held(row=None if self.stage else row, target=target, applicant=applicant,
+                                          case_id=life.id, number=number, licenses=planned))
                 rows += count
                 made += 1
                 pending += 1
@@ -937,14 +961,15 @@ class CaseGenerator:
                                   valid_until=validity_until(kind.validity, issued), created=decided),
                           now=self.now_ts, rng=self.rng) for kind in t.licenses]
 
-    def requests(self) -> list[tuple[Any, ...]]:
+    def requests(self) -> list[Request]:
         return [request_of(planned, (2, held.case_id, k), at=planned.created)
                 for held in self.held for k, planned in enumerate(held.licenses)]
 
-    def finish(self, answers: list[tuple[str, int, int]], licenses: LicenseRows) -> int:
+    def finish(self, answers: Iterator[tuple[str, int, int]], licenses: LicenseRows) -> int:
         """Write the held cases with their licences, now numbered (``answers`` in :meth:`requests` order)."""
-        answer = iter(answers)
+        answer = answers
         position = self.tables.case.position["result_references"]
+        staged: list[tuple[int, str]] = []
         for held in self.held:
             a = held.applicant
             holder = (Holder(kind=HolderKind.PERSON, name=a.name, number=a.id_number, county=a.region,
@@ -960,11 +985,40 @@ class CaseGenerator:
                                             source=LicenseSource.CASE, actor_label=f"办件{held.number}准予决定",
                                             case_id=held.case_id)
                 references.append({"kind": "license", "reference": identifier, "label": planned.kind.name})
-            held.row[position] = json.dumps(references, ensure_ascii=False)
-            self.writer.add(self.tables.case, held.row)
+            text = json.dumps(references, ensure_ascii=False)
+            if held.row is None:
+                staged.append((held.case_id, text))
+            else:
+                held.row[position] = text
+                self.writer.add(self.tables.case, held.row)
         count = len(self.held)
         self.held = []
+        if self.stage is not None:
+            self.writer.wait()
+            self._unstage(staged)
         return count
+
+    def _unstage(self, references: list[tuple[int, str]]) -> None:
+        """Move the held case rows from the temporary table into the case table with their references."""
+        assert self.stage is not None
+        q = connection.ops.quote_name
+        columns = [q(c) for c in self.tables.case.columns]
+        picked = ", ".join("r.refs" if c == q("result_references") else f"s.{c}" for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE loadgen_held_refs (id bigint PRIMARY KEY, refs jsonb) ON COMMIT DROP")
+            raw: Any = cursor.cursor
+            with raw.copy("COPY loadgen_held_refs (id, refs) FROM STDIN") as copy_in:
+                for row in references:
+                    copy_in.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {q(self.tables.case.name)} ({', '.join(columns)}) SELECT {picked} "  # noqa: S608
+                f"FROM {q(HELD_TABLE)} s JOIN loadgen_held_refs r ON r.id = s.id ORDER BY s.id")
+            moved = cursor.rowcount
+            cursor.execute(f"DROP TABLE {q(HELD_TABLE)}, loadgen_held_refs")
+        if moved != len(references):
+            raise RuntimeError(f"held cases: {moved} moved, {len(references)} expected")
+        written = self.writer.written
+        written[self.tables.case.name] = written.get(self.tables.case.name, 0) + written.pop(HELD_TABLE, 0)
 
 
 def write_case_counters(used: dict[tuple[str, date], int]) -> int:

@@ -15,6 +15,7 @@ import bisect
 import itertools
 import os
 import random
+import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,10 +49,12 @@ from tongban.loadgen.licenses import (
     LicenseRows,
     LicenseTables,
     Planned,
+    Request,
     Serials,
     clean,
     day_start,
     holdings,
+    numbered,
     plan_existing,
     request_of,
     surface,
@@ -113,6 +116,12 @@ def jobs_for(plan: Plan) -> int:
     if connection.vendor != "postgresql" or plan.cases + plan.users < plan.parallel_from:
         return 1
     return plan.jobs
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of the finished processes it started (the generators, not the database)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _rate(count: float, started: float) -> str:
@@ -302,7 +311,7 @@ class Load:
             taken_id_indexes=set(numbers))
 
     def _persons(self) -> list[Applicant]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         self.person_times = self._joined(self.plan.persons)
         units = list(enumerate(_split((self.plan.persons + PEOPLE_UNIT - 1) // PEOPLE_UNIT, self.jobs)))
         results: list[PeopleResult] = run_phase(units, self._persons_work, self.serials, forked=self.forked)
@@ -312,7 +321,7 @@ class Load:
             self.issued += result.licenses
         licenses = sum(r.licenses for r in results)
         self.echo(f"  自然人：{len(persons):,} 个（存量电子证照 {licenses:,} 份），用时 {time.perf_counter() - started:.1f} 秒"
-                  f"（{_rate(len(persons), started)} 个/秒）")
+                  f"（{_rate(len(persons), started)} 个/秒；生成进程 CPU {cpu_seconds() - cpu:.0f} 秒）")
         return persons
 
     def _persons_work(self, piece: tuple[int, range], number: Number) -> PeopleResult:
@@ -324,7 +333,7 @@ class Load:
         seed, now, times = self.plan.seed, self.now.timestamp(), self.person_times
         applicants: list[Applicant] = []
         planned: list[tuple[int, Planned]] = []
-        requests: list[tuple[Any, ...]] = []
+        requests: list[Request] = []
         prefix = self._prefix(slice_index, self.jobs)
         for unit in units:
             rng = random.Random(f"{seed}:persons:{unit}")
@@ -346,7 +355,7 @@ class Load:
                 out.flush(order=self.people.all(), background=True)
                 self.echo(f"  {prefix}自然人 {len(applicants):,}：{_rate(len(applicants), started)} 个/秒")
         out.flush(order=self.people.all(), background=True)
-        answers = number(requests)
+        answers = numbered(number(requests), requests)
         rows = LicenseRows(tables=self.licenses, writer=out, seed=seed, now=now)
         holder: Holder | None = None
         data_rng, unit = random.Random(), -1
@@ -371,7 +380,7 @@ class Load:
     def _organizations(self) -> list[Applicant]:
         if not self.plan.organizations:
             return []
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         self.org_times = self._joined(self.plan.organizations)
         units = list(enumerate(_split((self.plan.organizations + PEOPLE_UNIT - 1) // PEOPLE_UNIT, self.jobs)))
         results: list[PeopleResult] = run_phase(units, self._organizations_work, self.serials, forked=self.forked)
@@ -381,7 +390,8 @@ class Load:
             self.issued += result.licenses
         licenses = sum(r.licenses for r in results)
         self.echo(f"  法人：{len(organizations):,} 个（存量电子证照 {licenses:,} 份），用时 "
-                  f"{time.perf_counter() - started:.1f} 秒（{_rate(len(organizations), started)} 个/秒）")
+                  f"{time.perf_counter() - started:.1f} 秒（{_rate(len(organizations), started)} 个/秒；生成进程 CPU "
+                  f"{cpu_seconds() - cpu:.0f} 秒）")
         return organizations
 
     def _organizations_work(self, piece: tuple[int, range], number: Number) -> PeopleResult:
@@ -392,7 +402,7 @@ class Load:
         seed, now = self.plan.seed, self.now.timestamp()
         applicants: list[Applicant] = []
         planned: list[tuple[int, Planned]] = []
-        requests: list[tuple[Any, ...]] = []
+        requests: list[Request] = []
         for unit in units:
             rng = random.Random(f"{seed}:organizations:{unit}")
             for index in range(unit * PEOPLE_UNIT, min((unit + 1) * PEOPLE_UNIT, self.plan.organizations)):
@@ -415,7 +425,7 @@ class Load:
             if len(applicants) % CHUNK < PEOPLE_UNIT:
                 out.flush(order=self.people.all(), background=True)
         out.flush(order=self.people.all(), background=True)
-        answers = number(requests)
+        answers = numbered(number(requests), requests)
         rows = LicenseRows(tables=self.licenses, writer=out, seed=seed, now=now)
         data_rng, unit = random.Random(), -1
         for (index, licence), answer in zip(planned, answers, strict=True):
@@ -442,7 +452,7 @@ class Load:
                                persons=self.persons, organizations=self.organizations)
         days = self.world.day_counts(self.plan.cases, self.rng)
         slices = plan_slices(self.world, days, parts=self.jobs, first=self.first)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         results: list[CaseResult] = run_phase(slices, self._cases_work, self.serials, forked=self.forked)
         for result in results:
             self._absorb(result.written)
@@ -455,7 +465,7 @@ class Load:
         waited = max((r.waited for r in results), default=0.0)
         self.echo(f"  办件写入完成：{self.made:,} 件（准予后颁发电子证照 {sum(r.licenses for r in results):,} 份），"
                   f"{_rate(self.made, started)} 件/秒，{_rate(rows, started)} 行/秒（共 {time.perf_counter() - started:.0f} "
-                  f"秒，其中等待数据库写入最多 {waited:.0f} 秒）")
+                  f"秒，其中等待数据库写入最多 {waited:.0f} 秒；生成进程 CPU {cpu_seconds() - cpu:.0f} 秒）")
 
     def _cases_work(self, piece: CaseSlice, number: Number) -> CaseResult:
         w.fast_toast_compression()
@@ -472,7 +482,8 @@ class Load:
                       f"{_rate(rows, phase)} 行/秒")
 
         made, statuses = generator.run(chunk=CHUNK, flush=flush)
-        answers = number(generator.requests())
+        requests = generator.requests()
+        answers = numbered(number(requests), requests)
         rows = LicenseRows(tables=self.licenses, writer=out, seed=self.plan.seed, now=self.now.timestamp())
         generator.finish(answers, rows)
         out.flush(order=order)

@@ -33,7 +33,8 @@ import functools
 import json
 import math
 import random
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -255,9 +256,21 @@ def plan_existing(kind: Kind, issuer: Issuer, *, holder: int, born: date | None,
                              created=created, extra=extra), now=now, rng=rng)
 
 
-def request_of(planned: Planned, tie: tuple[int, ...], *, at: float) -> tuple[Any, ...]:
-    """What :class:`Serials` needs: (time of issue, tie-break, (type id, issuer code, year), events)."""
-    return (at, tie, (planned.kind.id, planned.issuer.credit_code, planned.issued.year), planned.events)
+def request_of(planned: Planned, tie: tuple[int, int, int], *, at: float) -> Request:
+    """What :class:`Serials` needs: time of issue and a tie-break (the order of issue, the same however the work
+    is split), then type id, issuer code and year (the counter), then how many events the licence has."""
+    return (at, *tie, planned.kind.id, planned.issuer.credit_code, planned.issued.year, planned.events)
+
+
+Request = tuple[float, int, int, int, int, str, int, int]
+Answer = tuple[array, array, array]  # per request of a slice: the counter's number, the licence id, the first event id
+
+
+def numbered(answer: Answer, requests: list[Request]) -> Iterator[tuple[str, int, int]]:
+    """(serial, licence id, first event id) of each request, in order."""
+    numbers, license_ids, event_ids = answer
+    for k, request in enumerate(requests):
+        yield f"{request[6]}{numbers[k]:06d}", license_ids[k], event_ids[k]
 
 
 # ------------------------------------------------------------------ serials (the parent process numbers them all)
@@ -282,22 +295,27 @@ class Serials:
                 self.taken.setdefault((type_id, issuer), set()).add(serial)  # imported ahead of the counter
         self.issued = 0
 
-    def __call__(self, per_slice: list[list[tuple[Any, ...]]]) -> list[list[tuple[str, int, int]]]:
-        order = sorted((request[0], request[1], s, i) for s, requests in enumerate(per_slice)
-                       for i, request in enumerate(requests))
-        answers: list[list[Any]] = [[None] * len(requests) for requests in per_slice]
-        for _ts, _tie, s, i in order:
-            _ts2, _tie2, key, events = per_slice[s][i]
+    def __call__(self, per_slice: list[list[Request]]) -> list[Answer]:
+        flat = [request for requests in per_slice for request in requests]
+        numbers, license_ids, event_ids = (array("q", bytes(8 * len(flat))) for _ in range(3))
+        for position in sorted(range(len(flat)), key=lambda k: flat[k][:4]):
+            _at, _a, _b, _c, type_id, issuer, year, events = flat[position]
+            key = (type_id, issuer, year)
             last = self.counters.get(key, 0) + 1
-            taken = self.taken.get(key[:2], set())
-            while f"{key[2]}{last:06d}" in taken:
+            taken = self.taken.get((type_id, issuer))
+            while taken and f"{year}{last:06d}" in taken:
                 last += 1
-            self.counters[key] = last
+            self.counters[key] = numbers[position] = last
             self.used.add(key)
-            answers[s][i] = (f"{key[2]}{last:06d}", self.next_license, self.next_event)
+            license_ids[position], event_ids[position] = self.next_license, self.next_event
             self.next_license += 1
             self.next_event += events
-        self.issued += len(order)
+        self.issued += len(flat)
+        answers, start = [], 0
+        for requests in per_slice:
+            end = start + len(requests)
+            answers.append((numbers[start:end], license_ids[start:end], event_ids[start:end]))
+            start = end
         return answers
 
     def write_counters(self) -> int:
@@ -459,8 +477,7 @@ class LicenseRows:
                    created]]
         if planned.change:
             system = planned.change == "expire"
-            status = workflow.license_next_status(status=LicenseStatus.VALID, transition=planned.change,
-                                                  actor=workflow.SYSTEM if system else workflow.LICENSE_ADMIN)
+            status = _next_status(planned.change)
             reason = (f"有效期至{planned.valid_until.isoformat()}，已届满。" if system and planned.valid_until
                       else REASONS[planned.change][license_id % len(REASONS[planned.change])])
             changed_at = moment(planned.changed)
@@ -481,6 +498,13 @@ class LicenseRows:
 
 
 @functools.cache
+def _next_status(transition: str) -> str:
+    """Where a valid licence goes by ``transition`` (the licences' transition table; the expiry is the system's)."""
+    actor = workflow.SYSTEM if transition == "expire" else workflow.LICENSE_ADMIN
+    return workflow.license_next_status(status=LicenseStatus.VALID, transition=transition, actor=actor)
+
+
+@functools.cache
 def _source_label(source: str) -> str:
     """The issue event's reason, as license_issue writes it."""
     return str(LicenseSource(source).label)
@@ -494,4 +518,4 @@ def holdings(shares: Iterable[tuple[str, float]], catalog: Catalog, rng: random.
     return [catalog.kinds[name] for name, share in shares if rng.random() < share and name in catalog.kinds]
 
 
-NumberFn = Callable[[list[tuple[Any, ...]]], list[tuple[str, int, int]]]
+NumberFn = Callable[[list[Request]], Answer]

@@ -7,8 +7,8 @@ counters) and opens its own database connection and transaction; it commits when
 
 Once per slice, ``work`` calls ``number(requests)`` with what needs a number that only the whole load can give
 (licence serials per type, issuer and year, in the order of issue across all slices): the parent waits until every
-child has asked, numbers everything at once (:class:`Numbering`-like callable ``numberer``) and answers each child
-with its share. Everything a child returns is pickled back to the parent.
+child has asked, numbers everything at once (``numberer``, :class:`tongban.loadgen.licenses.Serials`) and answers each
+child with its share. Everything a child returns is pickled back to the parent.
 
 A child that fails makes the phase fail: the parent stops the others (their transactions roll back) and raises
 :class:`PhaseFailed` with the child's traceback; the caller cleans up what earlier phases committed.
@@ -26,9 +26,9 @@ from typing import Any
 
 from django.db import connection, transaction
 
-Number = Callable[[list[Any]], list[Any]]
+Number = Callable[[list[Any]], Any]
 Work = Callable[[Any, Number], Any]
-Numberer = Callable[[list[list[Any]]], list[list[Any]]]
+Numberer = Callable[[list[list[Any]]], list[Any]]
 
 
 class PhaseFailed(RuntimeError):
@@ -45,7 +45,7 @@ def run_phase(slices: Sequence[Any], work: Work, numberer: Numberer, *, forked: 
 def _inline(piece: Any, work: Work, numberer: Numberer) -> Any:
     asked = False
 
-    def number(requests: list[Any]) -> list[Any]:
+    def number(requests: list[Any]) -> Any:
         nonlocal asked
         if asked:
             raise RuntimeError("number() may be called once per slice")
@@ -63,13 +63,13 @@ def _child(piece: Any, work: Work, conn: Connection) -> None:
     """In the child: a connection and a transaction of its own; reports through ``conn``."""
     asked = False
 
-    def number(requests: list[Any]) -> list[Any]:
+    def number(requests: list[Any]) -> Any:
         nonlocal asked
         if asked:
             raise RuntimeError("number() may be called once per slice")
         asked = True
         conn.send(("number", requests))
-        return list(conn.recv())
+        return conn.recv()
 
     try:
         with transaction.atomic():

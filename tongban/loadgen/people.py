@@ -94,6 +94,7 @@ def _permute(serial: int, modulus: int, factor: int) -> int:
 
 BIRTH_FIRST = date(1945, 1, 1)
 BIRTH_DAYS = 21_500  # born 1945 to 2003: aged about 20 to 80
+USERNAME_FACTOR = 0x9E3779B97F4A7C15  # odd: a bijection of the 80-bit usernames
 RETRY_SERIAL = 500_000_001  # added to a serial whose numbers are taken by an account made elsewhere
 
 
@@ -187,7 +188,7 @@ class PeopleGenerator:
                 break
             serial += RETRY_SERIAL  # taken by an account made elsewhere: another number
         name = person_name(rng)
-        username = f"p{rng.getrandbits(80):020x}"
+        username = f"p{_permute(user_id, 16**20, USERNAME_FACTOR):020x}"  # as registration makes them; unique
         self._user(user_id=user_id, username=username, kind=AccountKind.PERSON, joined=joined, rng=rng)
         level = 2 if rng.random() < 0.6 else (3 if rng.random() < 0.88 else 4)
         verified = joined + timedelta(minutes=3 + rng.random() * 60)
