@@ -17,7 +17,7 @@ import os
 import random
 import resource
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -332,48 +332,58 @@ class Load:
         generator = self._people_generator(out)
         seed, now, times = self.plan.seed, self.now.timestamp(), self.person_times
         applicants: list[Applicant] = []
-        planned: list[tuple[int, Planned]] = []
         requests: list[Request] = []
         prefix = self._prefix(slice_index, self.jobs)
         for unit in units:
             rng = random.Random(f"{seed}:persons:{unit}")
-            held = random.Random(f"{seed}:person-licenses:{unit}")
+            first = len(applicants)
             for index in range(unit * PEOPLE_UNIT, min((unit + 1) * PEOPLE_UNIT, self.plan.persons)):
-                applicant = generator.person(index=index, joined=datetime.fromtimestamp(times[index], UTC), rng=rng)
-                applicants.append(applicant)
-                digits = applicant.id_number
-                born = date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
-                for kind in holdings(PERSON_HOLDINGS, self.catalog, held):
-                    issuer = kind.issuer_for(applicant.region)
-                    licence = issuer and plan_existing(kind, issuer, holder=len(applicants) - 1, born=born,
-                                                       go_live=self.go_live, now=now, rng=held)
-                    if licence:
-                        planned.append((index, licence))
-                        requests.append(request_of(licence, (0, index, kind.id),
-                                                   at=day_start(licence.issued) + 43_200))
+                applicants.append(generator.person(index=index, joined=datetime.fromtimestamp(times[index], UTC),
+                                                   rng=rng))
+            for index, licence in self._person_licenses(unit, applicants[first:]):
+                requests.append(request_of(licence, (0, index, licence.kind.id), at=day_start(licence.issued) + 43_200))
             if len(applicants) % CHUNK < PEOPLE_UNIT:
                 out.flush(order=self.people.all(), background=True)
                 self.echo(f"  {prefix}自然人 {len(applicants):,}：{_rate(len(applicants), started)} 个/秒")
         out.flush(order=self.people.all(), background=True)
         answers = numbered(number(requests), requests)
+        del requests
         rows = LicenseRows(tables=self.licenses, writer=out, seed=seed, now=now)
-        holder: Holder | None = None
-        data_rng, unit = random.Random(), -1
-        for (index, licence), answer in zip(planned, answers, strict=True):
-            if index // PEOPLE_UNIT != unit:
-                unit = index // PEOPLE_UNIT
-                data_rng = random.Random(f"{seed}:person-license-data:{unit}")
-            applicant = applicants[licence.holder]
-            if holder is None or holder.number != applicant.id_number:
-                holder = Holder(kind=HolderKind.PERSON, name=applicant.name, number=applicant.id_number,
-                                county=applicant.region, county_name=self.county_names.get(applicant.region, ""))
-            rows.write(licence, answer, holder, clean(licence.kind, surface(licence, holder, data_rng), holder),
-                       source=LicenseSource.IMPORT, actor_label=rows.admin(licence.issuer))
-            if rows.written % CHUNK == 0:
+        first = flushed = 0
+        for unit in units:  # the licences planned again, as above (the same draws), now with their serials
+            persons = applicants[first:first + min(PEOPLE_UNIT, self.plan.persons - unit * PEOPLE_UNIT)]
+            first += len(persons)
+            data_rng = random.Random(f"{seed}:person-license-data:{unit}")
+            holder: Holder | None = None
+            for _index, licence in self._person_licenses(unit, persons):
+                applicant = persons[licence.holder]
+                if holder is None or holder.number != applicant.id_number:
+                    holder = Holder(kind=HolderKind.PERSON, name=applicant.name, number=applicant.id_number,
+                                    county=applicant.region, county_name=self.county_names.get(applicant.region, ""))
+                rows.write(licence, next(answers), holder,
+                           clean(licence.kind, surface(licence, holder, data_rng), holder),
+                           source=LicenseSource.IMPORT, actor_label=rows.admin(licence.issuer))
+            if rows.written - flushed >= CHUNK:
                 out.flush(order=self.licenses.all(), background=True)
+                flushed = rows.written
         out.flush(order=self.licenses.all())
         out.wait()
         return PeopleResult(applicants=applicants, written=dict(out.written), licenses=rows.written)
+
+    def _person_licenses(self, unit: int, persons: list[Applicant]) -> Iterator[tuple[int, Planned]]:
+        """The existing licences of the persons of ``unit`` (index of the person, licence), from the unit's own
+        random stream: the same each time it is asked."""
+        held = random.Random(f"{self.plan.seed}:person-licenses:{unit}")
+        now = self.now.timestamp()
+        for position, applicant in enumerate(persons):
+            digits = applicant.id_number
+            born = date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+            for kind in holdings(PERSON_HOLDINGS, self.catalog, held):
+                issuer = kind.issuer_for(applicant.region)
+                licence = issuer and plan_existing(kind, issuer, holder=position, born=born, go_live=self.go_live,
+                                                   now=now, rng=held)
+                if licence:
+                    yield unit * PEOPLE_UNIT + position, licence
 
     # -------------------------------------------------------------- organisations
 
@@ -428,14 +438,16 @@ class Load:
         answers = numbered(number(requests), requests)
         rows = LicenseRows(tables=self.licenses, writer=out, seed=seed, now=now)
         data_rng, unit = random.Random(), -1
+        holder: Holder | None = None
         for (index, licence), answer in zip(planned, answers, strict=True):
             if index // PEOPLE_UNIT != unit:
                 unit = index // PEOPLE_UNIT
                 data_rng = random.Random(f"{seed}:organization-license-data:{unit}")
             applicant = applicants[licence.holder]
-            holder = Holder(kind=HolderKind.ORGANIZATION, name=applicant.name, number=applicant.id_number,
-                            county=applicant.region, county_name=self.county_names.get(applicant.region, ""),
-                            organization_id=None, representative=applicant.legal_rep_name)
+            if holder is None or holder.number != applicant.id_number:
+                holder = Holder(kind=HolderKind.ORGANIZATION, name=applicant.name, number=applicant.id_number,
+                                county=applicant.region, county_name=self.county_names.get(applicant.region, ""),
+                                representative=applicant.legal_rep_name)
             rows.write(licence, answer, holder, clean(licence.kind, surface(licence, holder, data_rng), holder),
                        source=LicenseSource.IMPORT, actor_label=rows.admin(licence.issuer))
         out.flush(order=self.licenses.all())
