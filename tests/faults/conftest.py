@@ -179,13 +179,18 @@ def warm(base: str, paths: list[str]) -> None:
 
 def children_of(pid: int) -> set[int]:
     """The pids of a process's direct children (gunicorn's workers, an RQ worker's work horse)."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found.update(int(p) for p in (task / "children").read_text().split())
-        except OSError:
-            continue
-    return found
+    if Path(f"/proc/{pid}/task/{pid}/children").exists():
+        found: set[int] = set()
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                found.update(int(p) for p in (task / "children").read_text().split())
+        return found
+    children = set()  # a kernel without /proc/…/children: every process's parent, from /proc/<pid>/stat
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.add(int(stat.parent.name))
+    return children
 
 
 def descendants_of(pid: int) -> list[int]:
