@@ -86,6 +86,37 @@ def test_emit_commits_and_asks_for_a_dispatch_once_per_transaction():
     assert OutboxPendingEvent.objects.count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_queue_is_not_asked_again_at_every_commit(monkeypatch):
+    """Redis down or hung under the RQ backend: the commit succeeds, the event stays pending for the periodic
+    dispatch, and the next commits of this process do not each wait for the queue's time-out."""
+    from django_tasks.base import Task
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    attempts = []
+
+    def unreachable(self, *args, **kwargs):
+        attempts.append(self.module_path)
+        raise RedisTimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(Task, "enqueue", unreachable)
+    monkeypatch.setattr(outbox, "_enqueue_paused_until", 0.0)
+    clock = [1000.0]
+    monkeypatch.setattr(outbox, "monotonic", lambda: clock[0])
+    for _ in range(3):
+        emit()
+    assert attempts == ["tongban.core.tasks.outbox_dispatch_task"]
+    assert OutboxPendingEvent.objects.count() == 3
+    clock[0] += outbox.ENQUEUE_PAUSE_SECONDS + 1
+    emit()
+    assert len(attempts) == 2
+    monkeypatch.setattr(Task, "enqueue", lambda self, *args, **kwargs: attempts.append("queued"))
+    clock[0] += outbox.ENQUEUE_PAUSE_SECONDS + 1
+    emit()
+    emit()
+    assert attempts[2:] == ["queued", "queued"]  # reachable again: every commit wakes a worker
+
+
 @pytest.mark.django_db
 def test_emit_checks_topic_and_payload():
     with pytest.raises(ValueError):

@@ -26,12 +26,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import monotonic
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tongban.core.models import ConsumptionStatus, OutboxConsumption, OutboxEvent, OutboxPendingEvent
 
@@ -65,6 +68,11 @@ JITTER = 0.1
 #: How long a claimed row stays with the dispatcher that claimed it, unless ``TONGBAN_OUTBOX_LEASE_SECONDS`` says
 #: otherwise: a dispatcher that dies (a worker killed mid-handler) gives the row up to the next run after this.
 LEASE_SECONDS = 120
+#: After the task queue could not be reached, commits in this process do not ask it again for this long.
+ENQUEUE_PAUSE_SECONDS = 30.0
+#: The errors of a task queue that cannot be reached (redis-py's are not the built-in ones).
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
+_enqueue_paused_until = 0.0
 
 
 @dataclass(frozen=True)
@@ -173,11 +181,20 @@ def _dispatch_after_commit() -> None:
 
 
 def _enqueue_dispatch() -> None:
+    """Wake a worker up for the new events. When the queue cannot be reached (Redis down or hung under the RQ
+    backend), the request is not failed — the periodic dispatch delivers the events — and this process stops
+    asking the queue for ``ENQUEUE_PAUSE_SECONDS``, so that only one request per process waits for the queue's
+    time-out rather than every commit that emits."""
+    global _enqueue_paused_until
     from tongban.core.tasks import outbox_dispatch_task  # the task module imports this one
 
+    if monotonic() < _enqueue_paused_until:
+        return
     try:
         outbox_dispatch_task.enqueue()
-    except Exception:  # the periodic dispatch picks the event up anyway
+    except Exception as error:  # the periodic dispatch picks the event up anyway
+        if isinstance(error, UNREACHABLE):
+            _enqueue_paused_until = monotonic() + ENQUEUE_PAUSE_SECONDS
         logger.exception("could not enqueue the outbox dispatch; the periodic run will deliver the event")
 
 
