@@ -230,10 +230,10 @@ def main() -> None:
         for step in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"], ["load_demo_data"]):
             say(" ".join(["manage.py", *step]))
             subprocess.run([*manage, *step], cwd=ROOT, env=env, check=True)
-        for index in range(RQ_WORKERS):
-            processes.start(f"rqworker-{index + 1}", [*manage, "rqworker", "--job-class", "django_tasks_rq.Job",
-                                                     "default"], env)
-        processes.start("scheduler", [*manage, "run_worker"], env)
+        restartable = {f"rqworker-{index + 1}": [*manage, "rqworker", "default"] for index in range(RQ_WORKERS)}
+        restartable["scheduler"] = [*manage, "run_worker"]
+        for name, command in restartable.items():
+            processes.start(name, command, env)
         for port in APP_PORTS:
             app = processes.start(f"gunicorn-{port}", [
                 str(BIN / "gunicorn"), "tongban.conf.wsgi", "--config", "python:tongban.conf.gunicorn",
@@ -256,11 +256,17 @@ def main() -> None:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         while not stopping:
-            for name, process in processes.children:
-                if process.poll() is not None:
-                    say(f"{name} 已退出（返回码 {process.returncode}），停止全部进程；日志 {log_dir / (name + '.log')}")
-                    stopping = True
-                    break
+            for index, (name, process) in enumerate(processes.children):
+                if process.poll() is None:
+                    continue
+                if name in restartable:  # as a supervisor would (systemd Restart=always): an RQ worker quits
+                    say(f"{name} 已退出（返回码 {process.returncode}），重新启动")  # when it loses Redis
+                    time.sleep(2)
+                    processes.children[index] = (name, processes.start(name, restartable[name], env))
+                    continue
+                say(f"{name} 已退出（返回码 {process.returncode}），停止全部进程；日志 {log_dir / (name + '.log')}")
+                stopping = True
+                break
             time.sleep(1)
     finally:
         say("停止中…")
