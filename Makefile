@@ -61,7 +61,7 @@ test: $(DEV_STAMP)
 	TONGBAN_DEBUG=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check tongban tests bench
+	$(VENV)/bin/ruff check tongban tests bench deploy
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	TONGBAN_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
