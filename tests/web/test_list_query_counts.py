@@ -31,6 +31,7 @@ from tongban.cases.models import Case, CaseStatus, CaseStep, Draft, StepKind
 from tongban.licenses.models import ArchivePackage, HolderKind
 from tongban.notifications.services import notice_create
 from tongban.organizations.models import Organization
+from tongban.search import selectors as search_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +194,9 @@ def test_licence_administrators_list(world: SimpleNamespace, django_assert_num_q
 
 
 def test_search_results_and_item_guide(world: SimpleNamespace, django_assert_num_queries: Any,
-                                       regions: dict[str, Any]) -> None:
+                                       regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The process-wide index is keyed on the catalogue's revision, which starts again with each test's data.
+    monkeypatch.setattr(search_selectors, "_built", None)
     item = world.item
     departments = [DepartmentFactory(region=regions["county"], category=f"g{n}") for n in range(12)]
 
