@@ -164,7 +164,7 @@ class Load:
 
     plan: Plan
     echo: Echo
-    jobs: int = 1
+    jobs: int = field(init=False)
     now: datetime = field(default_factory=lambda: timezone.now())  # at run time (tests move the clock)
     people: PeopleTables = field(default_factory=PeopleTables.make)
     cases: CaseTables = field(default_factory=CaseTables.make)
@@ -189,7 +189,14 @@ class Load:
         return self.jobs > 1
 
     def tables(self) -> list[w.Table]:
-        return [*self.people.all(), *self.cases.all(), *self.licenses.all()]
+        return list(self.named().values())
+
+    def named(self) -> dict[str, w.Table]:
+        """Every table the load writes rows to, by the name its first id is kept under (in writing order)."""
+        return {"user": self.people.user, "person": self.people.person, "assurance": self.people.assurance,
+                "organization": self.people.organization, "case": self.cases.case, "event": self.cases.event,
+                "step": self.cases.step, "special": self.cases.special, "supplement": self.cases.supplement,
+                "license": self.licenses.license, "license_event": self.licenses.event}
 
     def _prefix(self, index: int, parts: int) -> str:
         return f"[{index + 1}/{parts}] " if self.forked and parts > 1 else ""
@@ -233,11 +240,7 @@ class Load:
         self.deferred = w.drop_secondary(self._to_rebuild())
         if self.deferred.tables:
             self.echo(f"  大批量写入：先删除再重建 {', '.join(self.deferred.tables)} 的二级索引和约束")
-        names = {"user": self.people.user, "person": self.people.person, "assurance": self.people.assurance,
-                 "organization": self.people.organization, "case": self.cases.case, "event": self.cases.event,
-                 "step": self.cases.step, "special": self.cases.special, "supplement": self.cases.supplement,
-                 "license": self.licenses.license, "license_event": self.licenses.event}
-        self.first = {name: w.reserve_ids(table, 0) for name, table in names.items()}
+        self.first = {name: w.reserve_ids(table, 0) for name, table in self.named().items()}
         self.serials = Serials(first_license_id=self.first["license"], first_event_id=self.first["license_event"])
         self.catalog = Catalog()
         self.counties = [(code, name) for code, name, *_ in region_rows(root_code=None, min_level=3, max_level=3)]
@@ -283,10 +286,7 @@ class Load:
         self.echo("  失败：清除本次已写入的数据并重建索引……")
         connection.close()
         with transaction.atomic(), connection.cursor() as cursor:
-            for name, table in reversed(list(zip(
-                    ("user", "person", "assurance", "organization", "case", "event", "step", "special", "supplement",
-                     "license", "license_event"),
-                    [*self.people.all(), *self.cases.all(), *self.licenses.all()], strict=True))):
+            for name, table in reversed(self.named().items()):
                 if name in self.first:
                     cursor.execute(f"DELETE FROM {connection.ops.quote_name(table.name)} WHERE id >= %s",  # noqa: S608
                                    [self.first[name]])
