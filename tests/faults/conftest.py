@@ -381,6 +381,18 @@ class Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def describe(self) -> str:
+        """pid, exit code or kernel state (and what it waits in), children: for failure messages."""
+        if not self.alive():
+            return f"{self.name} pid {self.pid}: exited with {self.popen.returncode}"
+        try:
+            state = next(line for line in Path(f"/proc/{self.pid}/status").read_text().splitlines()
+                         if line.startswith("State:")).split(":", 1)[1].strip()
+            waiting = Path(f"/proc/{self.pid}/wchan").read_text().strip()
+        except (OSError, StopIteration):
+            state, waiting = "?", "?"
+        return f"{self.name} pid {self.pid}: {state}, in {waiting}, children {sorted(children_of(self.pid))}"
+
     def kill_group(self) -> None:
         """SIGKILL the process and everything it forked (gunicorn's workers, RQ's work horse, which RQ moves to a
         process group of its own): a crash."""
@@ -504,7 +516,7 @@ class Stack:
         return self.postgres.execute(sql, params, database=self.database)
 
     def logs(self) -> str:
-        return "\n".join(log_tail(p.log) for p in self.processes)
+        return "\n".join([*(p.describe() for p in self.processes), *(log_tail(p.log) for p in self.processes)])
 
     def close(self) -> None:
         for process in reversed(self.processes):
