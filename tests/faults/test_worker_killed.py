@@ -146,5 +146,5 @@ def test_database_queue_worker_killed_mid_handler_the_outbox_runs_it_again_once(
              explain=stack.logs)
     assert set(starts(markers, event_id)) == {first.pid, second.pid}
     assert side_effects(stack, event_id) == [second.pid]
-    assert stack.query("SELECT id FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'") == running, \
-        "django-tasks-db never runs the killed task again: it stays RUNNING"
+    still_running = stack.query("SELECT id FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'")
+    assert set(running) <= set(still_running), "django-tasks-db never runs the killed task again: it stays RUNNING"
