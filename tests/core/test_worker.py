@@ -88,8 +88,16 @@ def test_a_job_the_queue_cannot_take_runs_in_the_scheduler(monkeypatch):
         ran.append(self.module_path)
         return original_call(self, *args, **kwargs)
 
-    monkeypatch.setattr(Task, "enqueue", refuse)
+    refused: list[str] = []
+
+    def refuse_and_count(self, *args, **kwargs):
+        refused.append(self.module_path)
+        refuse(self)
+
+    monkeypatch.setattr("tongban.core.scheduler._enqueue_paused_until", 0.0)
+    monkeypatch.setattr(Task, "enqueue", refuse_and_count)
     monkeypatch.setattr(Task, "call", record)
     assert scheduler_tick(now=timezone.now()) == []
     assert "tongban.core.tasks.outbox_dispatch_task" in ran
+    assert len(ran) > 1 and len(refused) == 1  # after one refusal the other due jobs don't wait on the queue
     assert queued("tongban.core.tasks.outbox_dispatch_task") == 0

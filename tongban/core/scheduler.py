@@ -23,6 +23,7 @@ process: outbox dispatch and the other periodic jobs go on, more slowly, until t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,10 @@ class PeriodicJob:
 
 _JOBS: dict[str, PeriodicJob] = {}
 _discovered = False
+#: After the queue refused a job, due jobs run in the scheduler without asking the queue for this many seconds (a
+#: hung Redis would otherwise cost each job the socket time-out).
+ENQUEUE_PAUSE_SECONDS = 30
+_enqueue_paused_until = 0.0
 
 
 def periodic(*, every_seconds: int, name: str | None = None) -> Callable[[Any], Any]:
@@ -106,12 +111,17 @@ def scheduler_tick(*, now: datetime | None = None) -> list[str]:
         except Exception:  # one broken job must not stop the others
             logger.exception("periodic job %s could not be claimed", job.name)
             continue
+        global _enqueue_paused_until
+        if time.monotonic() < _enqueue_paused_until:  # the queue failed a moment ago: don't wait on it again
+            _run_inline(job)
+            continue
         try:
             job.task.enqueue()
             enqueued.append(job.name)
         except Exception as error:  # the queue is unreachable: run the job here rather than skip its period
-            logger.warning("periodic job %s could not be enqueued (%s): running it in the scheduler", job.name,
-                           type(error).__name__)
+            logger.warning("periodic job %s could not be enqueued (%s): running due jobs in the scheduler for "
+                           "%d s", job.name, type(error).__name__, ENQUEUE_PAUSE_SECONDS)
+            _enqueue_paused_until = time.monotonic() + ENQUEUE_PAUSE_SECONDS
             _run_inline(job)
     return enqueued
 
