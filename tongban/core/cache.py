@@ -20,7 +20,7 @@ from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["ResilientRedisCache"]
+__all__ = ["UNREACHABLE", "ResilientRedisCache"]
 
 logger = logging.getLogger(__name__)
 

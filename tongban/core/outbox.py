@@ -33,9 +33,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from tongban.core.cache import UNREACHABLE  # the errors of a Redis that cannot be reached
 from tongban.core.models import ConsumptionStatus, OutboxConsumption, OutboxEvent, OutboxPendingEvent
 
 __all__ = [
@@ -70,8 +69,6 @@ JITTER = 0.1
 LEASE_SECONDS = 120
 #: After the task queue could not be reached, commits in this process do not ask it again for this long.
 ENQUEUE_PAUSE_SECONDS = 30.0
-#: The errors of a task queue that cannot be reached (redis-py's are not the built-in ones).
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
 _enqueue_paused_until = 0.0
 
 
