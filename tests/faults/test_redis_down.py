@@ -77,7 +77,7 @@ def test_redis_down_pages_serve_submissions_succeed_and_their_events_are_deliver
     titles = citizen.notice_titles()
     assert titles.count("申请已提交") == 3 and "申请已撤回" in titles
     assert "could not enqueue the outbox dispatch" in (stack.folder / "gunicorn.log").read_text(errors="replace")
-    assert "running it in the scheduler" in (stack.folder / "scheduler.log").read_text(errors="replace")
+    assert "running due jobs in the scheduler" in (stack.folder / "scheduler.log").read_text(errors="replace")
 
     redis.start()  # empty: the jobs it held are gone
     withdrawn = citizen.call("POST", f"/applicant/cases/{cases[1]}/withdrawal", {"reason": "信息填写有误"})
@@ -96,11 +96,12 @@ def test_redis_down_pages_serve_submissions_succeed_and_their_events_are_deliver
             print(f"{workers[-1].name} quit when Redis hung or went away: started again")
             assert len(workers) < 3, "the worker keeps quitting"
             workers.append(stack.rqworker(f"rqworker-{len(workers) + 1}", env))
-        return delivered(stack, withdrawal)
+        # Within 30 s of the last failure the app and the scheduler still skip the queue (the scheduler's own
+        # dispatch may deliver the withdrawal first); after that the jobs go through RQ again.
+        ran_jobs_again = bool(FinishedJobRegistry("default", connection=redis.client()).get_job_ids())
+        return delivered(stack, withdrawal) and ran_jobs_again
 
-    wait_for("the withdrawal's event to be delivered through RQ again", supervised_delivery, timeout=90,
-             explain=stack.logs)
+    wait_for("the withdrawal's event to be delivered and the RQ worker to run jobs again", supervised_delivery,
+             timeout=120, explain=stack.logs)
     assert citizen.notice_titles().count("申请已撤回") == 2
-    assert FinishedJobRegistry("default", connection=redis.client()).get_job_ids(), \
-        "the RQ worker ran jobs again after Redis came back"
     assert workers[-1].alive() and scheduler.alive() and app.alive(), "gunicorn and the scheduler were not restarted"
