@@ -104,3 +104,37 @@ def test_password_change_needs_a_fresh_reauthentication_and_signs_out_other_devi
     assert done.status_code == 302
     assert me.get("/account/sessions/").status_code == 200, "this device stays signed in"
     assert other.get("/account/sessions/").status_code == 302, "the other device is signed out"
+
+
+def _writes(read) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        read()
+    return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+
+
+def test_a_page_view_writes_the_session_at_most_once_a_minute(person, settings):
+    client = Client()
+    client.force_login(person)
+    client.get("/account/sessions/")  # the first view records the device
+    assert _writes(lambda: client.get("/account/sessions/")) == [], "nothing written within the minute"
+    _age(client, SEEN, 61)
+    written = _writes(lambda: client.get("/account/sessions/"))
+    assert any("identity_usersession" in sql for sql in written) and any("django_session" in sql for sql in written)
+    assert UserSession.objects.get(user=person).last_seen_at is not None
+    _age(client, SEEN, settings.SESSION_IDLE_SECONDS - 5)
+    assert client.get("/account/sessions/").status_code == 200, "within the idle timeout"
+
+
+def test_a_bearer_request_writes_the_session_at_most_once_a_minute(person):
+    from tongban.identity.sessions import session_open, session_resume
+
+    token = session_open(user=person, ip="127.0.0.1", user_agent="app").token
+    assert _writes(lambda: session_resume(session_key=token, ip="127.0.0.1", user_agent="app")) == []
+    bearer = session_resume(session_key=token, ip="127.0.0.1", user_agent="app")
+    bearer.session[SEEN] = time.time() - 61
+    bearer.session.save()
+    written = _writes(lambda: session_resume(session_key=token, ip="127.0.0.1", user_agent="app"))
+    assert any("django_session" in sql for sql in written) and any("identity_usersession" in sql for sql in written)

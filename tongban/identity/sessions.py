@@ -57,8 +57,9 @@ def session_touch(*, session: SessionBase, user: Any, ip: str | None, user_agent
 
     False when the session is over: idle for longer than the idle timeout (shorter for staff), older than the
     absolute lifetime, or ended elsewhere (signed out from the device list, or by a password change). Otherwise the
-    activity is noted in the session and, at most once a minute, in its ``UserSession`` row (created on first use).
-    The caller saves the session (the session middleware does so for browsers).
+    activity is noted, at most once a minute, in the session and in its ``UserSession`` row (created on first use):
+    a signed-in page view writes nothing, and the idle timeout is kept to within a minute (never later). The caller
+    saves the session when it changed (the session middleware does so for browsers).
     """
     now = time.time()
     started = session.setdefault(STARTED, now)
@@ -67,9 +68,9 @@ def session_touch(*, session: SessionBase, user: Any, ip: str | None, user_agent
     idle = settings.SESSION_IDLE_SECONDS_STAFF if staff else settings.SESSION_IDLE_SECONDS
     if now - seen > idle or now - started > settings.SESSION_ABSOLUTE_SECONDS or _ended(session):
         return False
-    if now - seen > SEEN_WRITE_EVERY or not session.get(TRACKED):
+    if now - seen > SEEN_WRITE_EVERY or not session.get(TRACKED) or SEEN not in session:
         _track(session, user, ip=ip, user_agent=user_agent)
-    session[SEEN] = now
+        session[SEEN] = now
     return True
 
 
@@ -176,10 +177,11 @@ def session_resume(*, session_key: str, ip: str | None, user_agent: str) -> Bear
         session_close(session=session, user=user, reason="timeout")
         session.flush()
         return None
-    try:
-        session.save()
-    except UpdateError:  # ended (logged out, revoked, flushed) by a concurrent request
-        return None
+    if session.modified:  # at most once a minute (session_touch)
+        try:
+            session.save()
+        except UpdateError:  # ended (logged out, revoked, flushed) by a concurrent request
+            return None
     return BearerSession(user=user, session=session)
 
 

@@ -63,7 +63,7 @@ def acting_options(user: Any, *, scope: str) -> list[ActingOption]:
         org = membership.organization
         if org.status != OrgStatus.ACTIVE:
             continue
-        if scope in org_selectors.agent_scopes_for(user=user, org_id=org.id):
+        if scope in membership.scopes:
             options.append(ActingOption(org_id=org.id, label=org.name,
                                         detail=_(ROLE_LABELS.get(membership.role, membership.role))))
     return options
