@@ -98,6 +98,14 @@ def test_each_queue_shows_only_cases_in_scope(world: Any, kunming_case: int) -> 
     assert "找到 1 件" in clerk.get("/workbench/cases/search/", {"case_number": shilin_number}).content.decode()
 
 
+def test_a_search_counts_at_most_its_limit(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = [apply(world).case_id for _ in range(3)]
+    monkeypatch.setattr("tongban.cases.selectors.COUNT_LIMIT", 2)
+    prefix = Case.objects.get(pk=ids[0]).case_number[:4]
+    page = signed_in(world.clerk).get("/workbench/cases/search/", {"case_number": prefix}).content.decode()
+    assert "找到超过 2 件" in page and listed(page) == set(ids[1:]), "the two newest"
+
+
 def test_a_case_out_of_scope_is_404_and_audited(world: Any) -> None:
     case_id = apply(world).case_id
     outsider = signed_in(world.outsider)

@@ -60,6 +60,16 @@ def test_list_filters_detail_and_scope(lw: SimpleNamespace) -> None:
     assert signed_in(lw.gongan_clerk).get("/workbench/licenses/").status_code == 403
 
 
+def test_the_list_counts_at_most_its_limit(lw: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    for number, name in ((ZHANG_ID, "张三"), ("530102198507152344", "李华"), (WANG_ID, "王晓明")):
+        issue_id_card(lw, number=number, name=name)
+    monkeypatch.setattr("tongban.licenses.selectors.licenses.COUNT_LIMIT", 2)
+    page = signed_in(lw.gongan_admin).get("/workbench/licenses/").content.decode()
+    assert "超过 2 份，只列出最新的 2 份" in page and page.count("/workbench/licenses/") >= 2
+    monkeypatch.setattr("tongban.licenses.selectors.licenses.COUNT_LIMIT", 3)
+    assert "共 3 份" in signed_in(lw.gongan_admin).get("/workbench/licenses/").content.decode()
+
+
 def test_revoke_needs_a_reason_and_a_confirmation(lw: SimpleNamespace) -> None:
     row = issue_id_card(lw)
     client = signed_in(lw.gongan_admin)

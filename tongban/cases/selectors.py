@@ -80,7 +80,7 @@ from tongban.catalog import selectors as catalog_selectors
 from tongban.core.calendar import deadline_add
 from tongban.core.crypto import mask_id_number, mask_name
 from tongban.core.errors import NotFound
-from tongban.core.rows import Rows
+from tongban.core.rows import COUNT_LIMIT, Rows
 from tongban.directory.selectors import StaffContext
 from tongban.organizations.interface import AgentScope
 
@@ -514,7 +514,7 @@ def case_search_for_staff(
         qs = qs.filter(applicant_id_index=id_index(applicant_id_number))
     if status:
         qs = qs.filter(status=status)
-    return Rows(qs.order_by("-submitted_at", "-pk"), _staff_row)
+    return Rows(qs.order_by("-submitted_at", "-pk"), _staff_row, count_limit=COUNT_LIMIT)
 
 
 # Acceptance modes in which a window clerk may accept several complete cases at once (批量受理): receipt is

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tongban.core.rows import Rows
+from tongban.core.rows import COUNT_LIMIT, Rows
 from tongban.directory.selectors import StaffContext
 from tongban.licenses.archive_records import (
     ArchivePolicyRow,
@@ -28,7 +28,7 @@ def archive_list_for_staff(*, staff: StaffContext | None, case_number: str = "",
             queryset = queryset.filter(case_number__startswith=number[:64])
         if status:
             queryset = queryset.filter(status=status)
-    return Rows(queryset, archive_row)
+    return Rows(queryset, archive_row, count_limit=COUNT_LIMIT)
 
 
 def archive_package_ids(*, case_number: str | None = None) -> list[int]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from tongban.core.audit import AuditOutcome, Target, audit_record
 from tongban.core.errors import NotFound
-from tongban.core.rows import Rows
+from tongban.core.rows import COUNT_LIMIT, Rows
 from tongban.directory.scope import staff_audit_actor
 from tongban.directory.selectors import StaffContext
 from tongban.identity.selectors import person_verified_identity
@@ -144,7 +144,7 @@ def license_list_for_staff(*, staff: StaffContext, type_code: str = "", status: 
         qs = qs.filter(holder_index=id_number_index(holder_number.strip().upper()))
     if current_only:
         qs = qs.filter(superseded_by__isnull=True)
-    return Rows(qs.order_by("-created_at", "-pk"), license_row)
+    return Rows(qs.order_by("-created_at", "-pk"), license_row, count_limit=COUNT_LIMIT)
 
 
 def license_detail_for_staff(*, staff: StaffContext, license_id: int) -> LicenseDetail:
