@@ -37,6 +37,17 @@ _RSA_POOL: dict[int, list] = {}
 
 
 @pytest.fixture(autouse=True)
+def _queue_reachable():
+    """Each test starts with the task queue not paused: a test that made it unreachable would otherwise leave the
+    process's 30 s pause (tongban.core.cache.QUEUE_PAUSE) to the next."""
+    from tongban.core.cache import QUEUE_PAUSE
+
+    QUEUE_PAUSE.reset()
+    yield
+    QUEUE_PAUSE.reset()
+
+
+@pytest.fixture(autouse=True)
 def _rsa_key_pool(monkeypatch):
     """RSA-3072 key generation takes about half a second, and every test that seals starts from an empty database
     (a new root and a new seal key): tests draw the platform's keys from a small per-process pool instead, in

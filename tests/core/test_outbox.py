@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tongban.core import outbox
+from tongban.core.cache import QUEUE_PAUSE
 from tongban.core.models import AuditEvent, ConsumptionStatus, OutboxConsumption, OutboxEvent, OutboxPendingEvent
 from tongban.core.outbox import (
     OutboxEventData,
@@ -100,18 +101,17 @@ def test_an_unreachable_queue_is_not_asked_again_at_every_commit(monkeypatch):
         raise RedisTimeoutError("Timeout reading from socket")
 
     monkeypatch.setattr(Task, "enqueue", unreachable)
-    monkeypatch.setattr(outbox, "_enqueue_paused_until", 0.0)
     clock = [1000.0]
-    monkeypatch.setattr(outbox, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(QUEUE_PAUSE, "clock", lambda: clock[0])
     for _ in range(3):
         emit()
     assert attempts == ["tongban.core.tasks.outbox_dispatch_task"]
     assert OutboxPendingEvent.objects.count() == 3
-    clock[0] += outbox.ENQUEUE_PAUSE_SECONDS + 1
+    clock[0] += QUEUE_PAUSE.seconds + 1
     emit()
     assert len(attempts) == 2
     monkeypatch.setattr(Task, "enqueue", lambda self, *args, **kwargs: attempts.append("queued"))
-    clock[0] += outbox.ENQUEUE_PAUSE_SECONDS + 1
+    clock[0] += QUEUE_PAUSE.seconds + 1
     emit()
     emit()
     assert attempts[2:] == ["queued", "queued"]  # reachable again: every commit wakes a worker

@@ -94,7 +94,6 @@ def test_a_job_the_queue_cannot_take_runs_in_the_scheduler(monkeypatch):
         refused.append(self.module_path)
         refuse(self)
 
-    monkeypatch.setattr("tongban.core.scheduler._enqueue_paused_until", 0.0)
     monkeypatch.setattr(Task, "enqueue", refuse_and_count)
     monkeypatch.setattr(Task, "call", record)
     assert scheduler_tick(now=timezone.now()) == []

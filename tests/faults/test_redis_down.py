@@ -9,7 +9,7 @@ run_worker``) and one RQ worker.
   gives up after 0.5 s and serves from a per-process memory cache for a while. A citizen signs in and submits
   three cases through the applicant API (draft, form data, an uploaded material, submission): all 201. The
   dispatch that ``outbox_emit`` enqueues on commit waits for the queue's socket time-out (5 s) — but only once per
-  gunicorn process: after that the process does not ask the queue again for 30 s (``ENQUEUE_PAUSE_SECONDS``).
+  gunicorn process: after that the process does not ask the queue again for 30 s (``tongban.core.cache.QUEUE_PAUSE``).
 * **Redis is killed** (SIGKILL: its queued jobs are lost with it). The pages still answer 200 quickly; the citizen
   withdraws one case (200). Every event — three submissions, one withdrawal — is committed with its case and reaches
   its consumers while Redis is down, because the scheduler runs the due outbox dispatch itself when the queue fails:

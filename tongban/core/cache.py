@@ -20,13 +20,38 @@ from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["UNREACHABLE", "ResilientRedisCache"]
+__all__ = ["QUEUE_PAUSE", "UNREACHABLE", "QueuePause", "ResilientRedisCache"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
 RETRY_SECONDS = 5.0
+
+
+class QueuePause:
+    """Per process: after the task queue (Redis under the RQ backend) could not be reached, stop asking it for
+    ``seconds``, so that one request or job waits for its time-out rather than each one. Who finds it paused falls
+    back on its own: the outbox leaves the events to the periodic dispatch, the scheduler runs the due job itself."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._until = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.clock() < self._until
+
+    def start(self) -> None:
+        self._until = self.clock() + self.seconds
+
+    def reset(self) -> None:
+        self._until = 0.0
+
+
+#: The one pause of this process, shared by the outbox's after-commit wake-ups and the scheduler.
+QUEUE_PAUSE = QueuePause(30.0)
 
 
 class ResilientRedisCache(RedisCache):

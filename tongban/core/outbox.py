@@ -26,7 +26,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from time import monotonic
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +33,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tongban.core.cache import UNREACHABLE  # the errors of a Redis that cannot be reached
+from tongban.core.cache import QUEUE_PAUSE, UNREACHABLE  # the errors of a Redis that cannot be reached
 from tongban.core.models import ConsumptionStatus, OutboxConsumption, OutboxEvent, OutboxPendingEvent
 
 __all__ = [
@@ -68,8 +67,6 @@ JITTER = 0.1
 #: otherwise: a dispatcher that dies (a worker killed mid-handler) gives the row up to the next run after this.
 LEASE_SECONDS = 120
 #: After the task queue could not be reached, commits in this process do not ask it again for this long.
-ENQUEUE_PAUSE_SECONDS = 30.0
-_enqueue_paused_until = 0.0
 
 
 @dataclass(frozen=True)
@@ -180,18 +177,17 @@ def _dispatch_after_commit() -> None:
 def _enqueue_dispatch() -> None:
     """Wake a worker up for the new events. When the queue cannot be reached (Redis down or hung under the RQ
     backend), the request is not failed — the periodic dispatch delivers the events — and this process stops
-    asking the queue for ``ENQUEUE_PAUSE_SECONDS``, so that only one request per process waits for the queue's
-    time-out rather than every commit that emits."""
-    global _enqueue_paused_until
+    asking the queue for a while (``tongban.core.cache.QUEUE_PAUSE``, 30 s), so that only one request per process
+    waits for the queue's time-out rather than every commit that emits."""
     from tongban.core.tasks import outbox_dispatch_task  # the task module imports this one
 
-    if monotonic() < _enqueue_paused_until:
+    if QUEUE_PAUSE.active:
         return
     try:
         outbox_dispatch_task.enqueue()
     except Exception as error:  # the periodic dispatch picks the event up anyway
         if isinstance(error, UNREACHABLE):
-            _enqueue_paused_until = monotonic() + ENQUEUE_PAUSE_SECONDS
+            QUEUE_PAUSE.start()
         logger.exception("could not enqueue the outbox dispatch; the periodic run will deliver the event")
 
 

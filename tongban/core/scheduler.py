@@ -23,7 +23,6 @@ process: outbox dispatch and the other periodic jobs go on, more slowly, until t
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from tongban.core.cache import QUEUE_PAUSE
 from tongban.core.models import PeriodicJobState
 
 __all__ = ["PeriodicJob", "discover", "periodic", "periodic_jobs", "scheduler_tick"]
@@ -52,10 +52,6 @@ class PeriodicJob:
 
 _JOBS: dict[str, PeriodicJob] = {}
 _discovered = False
-#: After the queue refused a job, due jobs run in the scheduler without asking the queue for this many seconds (a
-#: hung Redis would otherwise cost each job the socket time-out).
-ENQUEUE_PAUSE_SECONDS = 30
-_enqueue_paused_until = 0.0
 
 
 def periodic(*, every_seconds: int, name: str | None = None) -> Callable[[Any], Any]:
@@ -111,8 +107,8 @@ def scheduler_tick(*, now: datetime | None = None) -> list[str]:
         except Exception:  # one broken job must not stop the others
             logger.exception("periodic job %s could not be claimed", job.name)
             continue
-        global _enqueue_paused_until
-        if time.monotonic() < _enqueue_paused_until:  # the queue failed a moment ago: don't wait on it again
+        if QUEUE_PAUSE.active:  # the queue failed a moment ago: don't wait on it again (a hung Redis would cost
+            # each job the socket time-out)
             _run_inline(job)
             continue
         try:
@@ -120,8 +116,8 @@ def scheduler_tick(*, now: datetime | None = None) -> list[str]:
             enqueued.append(job.name)
         except Exception as error:  # the queue is unreachable: run the job here rather than skip its period
             logger.warning("periodic job %s could not be enqueued (%s): running due jobs in the scheduler for "
-                           "%d s", job.name, type(error).__name__, ENQUEUE_PAUSE_SECONDS)
-            _enqueue_paused_until = time.monotonic() + ENQUEUE_PAUSE_SECONDS
+                           "%d s", job.name, type(error).__name__, QUEUE_PAUSE.seconds)
+            QUEUE_PAUSE.start()
             _run_inline(job)
     return enqueued
 
