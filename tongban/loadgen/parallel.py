@@ -42,40 +42,45 @@ def run_phase(slices: Sequence[Any], work: Work, numberer: Numberer, *, forked: 
     return _forked(slices, work, numberer)
 
 
-def _inline(piece: Any, work: Work, numberer: Numberer) -> Any:
-    asked = False
+class _NumberOnce:
+    """The ``number`` a slice's work gets: passes its requests to ``ask`` once per slice; :meth:`finish` asks with
+    none when the slice never did, so that every slice takes its turn in the numbering."""
 
-    def number(requests: list[Any]) -> Any:
-        nonlocal asked
-        if asked:
+    def __init__(self, ask: Callable[[list[Any]], Any]) -> None:
+        self._ask = ask
+        self._asked = False
+
+    def __call__(self, requests: list[Any]) -> Any:
+        if self._asked:
             raise RuntimeError("number() may be called once per slice")
-        asked = True
-        return numberer([requests])[0]
+        self._asked = True
+        return self._ask(requests)
 
+    def finish(self) -> None:
+        if not self._asked:
+            self([])
+
+
+def _inline(piece: Any, work: Work, numberer: Numberer) -> Any:
+    number = _NumberOnce(lambda requests: numberer([requests])[0])
     with transaction.atomic():
         result = work(piece, number)
-        if not asked:
-            numberer([[]])
+        number.finish()
     return result
 
 
 def _child(piece: Any, work: Work, conn: Connection) -> None:
     """In the child: a connection and a transaction of its own; reports through ``conn``."""
-    asked = False
 
-    def number(requests: list[Any]) -> Any:
-        nonlocal asked
-        if asked:
-            raise RuntimeError("number() may be called once per slice")
-        asked = True
+    def ask(requests: list[Any]) -> Any:
         conn.send(("number", requests))
         return conn.recv()
 
+    number = _NumberOnce(ask)
     try:
         with transaction.atomic():
             result = work(piece, number)
-            if not asked:
-                number([])
+            number.finish()
         conn.send(("done", result))
     except BaseException:  # reported to the parent, which stops the phase
         conn.send(("error", traceback.format_exc()))
