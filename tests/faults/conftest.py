@@ -5,8 +5,9 @@ loaded with the demo data once, and each test works on its own copy of it (``CRE
 its own copy of the data directory, its own redis-server and its own app processes — gunicorn, ``manage.py
 rqworker``, ``manage.py run_worker`` — started as subprocesses with the production settings (PostgreSQL, Redis
 cache, RQ task backend, debug off). The tests then kill, restart or stop those servers and look at what the app
-does. Marked ``faults``; skipped when the PostgreSQL server binaries or redis-server are missing, unless
-TONGBAN_REQUIRE_FAULTS=1 (then they fail). What each fault does and what the tests prove: docs/operations/faults.md.
+does. Marked ``faults``; skipped when the PostgreSQL server binaries (or, for the tests that use Redis,
+redis-server) are missing, unless TONGBAN_REQUIRE_FAULTS=1 (then they fail). What each fault does and what the
+tests prove: docs/operations/faults.md.
 """
 
 from __future__ import annotations
@@ -63,8 +64,6 @@ def redis_server_path() -> str | None:
 def _missing() -> str | None:
     if pg_bindir() is None:
         return "the PostgreSQL server binaries (initdb, pg_ctl) are missing (apt-get install postgresql-15)"
-    if redis_server_path() is None:
-        return "redis-server is missing (apt-get install redis-server)"
     if os.geteuid() == 0:
         if shutil.which("runuser") is None:
             return "running as root needs runuser to start PostgreSQL as the postgres user"
@@ -466,6 +465,9 @@ class Stack:
         self.processes: list[Process] = []
 
     def with_redis(self) -> Redis:
+        """Start this test's Redis (only the tests that use one need redis-server: the database backend's don't)."""
+        if redis_server_path() is None:
+            (pytest.fail if _required() else pytest.skip)("redis-server is missing (apt-get install redis-server)")
         self.redis = Redis(self.folder)
         self.redis.start()
         return self.redis
