@@ -138,6 +138,41 @@ def test_tampered_stored_file_is_refused(source, settings):
                      _sqlite_url(root / "target.sqlite3"))
 
 
+def _stored_file(name: str) -> None:
+    from tongban.files.models import StoredFile
+
+    StoredFile.objects.create(owner_user_id=1, purpose="test", kind="pdf", mime="application/pdf", size=1,
+                              sha256="0" * 64, storage_name=name, display_name="材料.pdf", scan_status="clean")
+
+
+@sqlite_only
+def test_objects_the_database_refers_to_are_recorded_and_checked(source, settings):
+    """A row whose bytes were already gone is recorded at backup time and noted at restore; an object that goes
+    missing from the backup afterwards (removed from the folder and the manifest alike) is a problem."""
+    root = source["root"]
+    for name in source["names"]:
+        _stored_file(name)
+    _stored_file("00/lost-before-the-backup.bin")  # sorts first
+    said: list[str] = []
+    result = backup_create(output=root / "backup", echo=said.append)
+    assert result.manifest["references"]["files"] == {
+        "checked": 3, "missing_count": 1, "missing": ["00/lost-before-the-backup.bin"]}
+    assert result.manifest["references"]["default"] == {"checked": 0, "missing_count": 0, "missing": []}
+    assert any("数据库引用的 1 个 files 存储对象不存在" in line for line in said)
+    _restore_storages(settings, root)
+    report = backup_restore(source=root / "backup", database_url=_sqlite_url(root / "target.sqlite3"))
+    assert report.ok and report.notes == ["数据库引用的 1 个 files 存储对象在备份时就已缺失（见备份清单 references）。"]
+
+    manifest_path = root / "backup" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["storages"]["files"]["objects"][source["names"][0]]
+    manifest_path.write_text(json.dumps(manifest))
+    (root / "backup" / "files" / "files" / source["names"][0]).unlink()
+    _restore_storages(settings, root / "again")
+    report = backup_restore(source=root / "backup", database_url=_sqlite_url(root / "again.sqlite3"))
+    assert report.problems == [f"数据库引用的 1 个 files 存储对象不在备份中（例如 {source['names'][0]}）"]
+
+
 @sqlite_only
 def test_changed_row_count_fails_the_verification(source, settings):
     root = source["root"]

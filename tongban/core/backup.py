@@ -30,7 +30,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +56,7 @@ __all__ = [
     "BackupResult",
     "RestoreReport",
     "backup_create",
+    "backup_reference_register",
     "backup_restore",
 ]
 
@@ -72,6 +73,27 @@ PROGRESS_SECONDS = 2.0
 HEARTBEAT_SECONDS = 10.0
 
 Echo = Callable[[str], None]
+MISSING_LISTED = 20  # missing references named in the manifest and the report (the rest are counted)
+
+
+@dataclass(frozen=True)
+class StoredReference:
+    """Columns of ``model`` ("app_label.ModelName") that hold names of objects in the storage ``alias``."""
+
+    alias: str
+    model: str
+    fields: tuple[str, ...]
+
+
+_REFERENCES: list[StoredReference] = []
+
+
+def backup_reference_register(*, alias: str, model: str, fields: Sequence[str]) -> None:
+    """Say where an app's rows name stored objects (from its ``AppConfig.ready``), so that a backup records and a
+    restore checks that every object the database refers to is there — not only that the copied objects match."""
+    reference = StoredReference(alias=alias, model=model, fields=tuple(fields))
+    if reference not in _REFERENCES:
+        _REFERENCES.append(reference)
 
 
 class BackupError(DomainError):
@@ -393,6 +415,26 @@ def _backup_storage(alias: str, target: Path, echo: Echo) -> dict[str, Any]:
     return {"backend": settings.STORAGES[alias]["BACKEND"], "objects": objects}
 
 
+def _referenced_names(alias: str) -> Iterator[str]:
+    """The names of stored objects in ``alias`` that the database refers to (each registered column, non-empty)."""
+    for reference in _REFERENCES:
+        if reference.alias != alias:
+            continue
+        model = apps.get_model(reference.model)
+        for values in model.objects.order_by().values_list(*reference.fields).iterator(chunk_size=10_000):
+            yield from (value for value in values if value)
+
+
+def _missing_references(referenced: Iterable[str], names: Container[str]) -> dict[str, Any]:
+    """How many references there are, and those not among ``names`` (the first few by name)."""
+    checked, missing = 0, []
+    for name in referenced:
+        checked += 1
+        if name not in names:
+            missing.append(name)
+    return {"checked": checked, "missing_count": len(missing), "missing": sorted(missing)[:MISSING_LISTED]}
+
+
 def _default_output() -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Path(settings.DATA_DIR) / "backups" / f"tongban-{stamp}"
@@ -424,7 +466,15 @@ def backup_create(*, output: Path | None = None, echo: Echo = _silent,
         _fsync(dump)
         echo(f"数据库：{len(database['tables'])} 张表，{sum(database['tables'].values()):,} 行，"
              f"审计链头 seq {database['audit']['last_seq']}")
+        # The database's references are read after the dump (so they include every row it holds) and before the
+        # storages are walked (an object is stored before the row naming it is written).
+        referenced = {alias: list(_referenced_names(alias)) for alias in _storage_aliases()}
         stored = {alias: _backup_storage(alias, partial, echo) for alias in _storage_aliases()}
+        references = {alias: _missing_references(referenced[alias], stored[alias]["objects"]) for alias in stored}
+        for alias, found in references.items():
+            if found["missing_count"]:
+                echo(f"警告：数据库引用的 {found['missing_count']:,} 个 {alias} 存储对象不存在（例如 "
+                     f"{found['missing'][0]}），备份如实记录；请核查存储。")
         manifest = {
             "format": FORMAT,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -434,6 +484,7 @@ def backup_create(*, output: Path | None = None, echo: Echo = _silent,
             "tables": database["tables"],
             "audit": {**database["audit"], "records": database["tables"].get("core_auditevent", 0)},
             "storages": stored,
+            "references": references,
         }
         manifest_path = partial / MANIFEST
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
@@ -635,6 +686,25 @@ def _verify(wrapper: BaseDatabaseWrapper, manifest: dict[str, Any], report: Rest
             report.problems.append(_("存储 %(alias)s：另有 %(n)d 个对象不符") % {"alias": alias, "n": bad - 20})
         if not bad:
             echo(f"存储 {alias}：{len(stored['objects']):,} 个对象读回，SHA-256 与清单一致")
+        _verify_references(alias, stored, manifest.get("references", {}).get(alias), report, echo)
+
+
+def _verify_references(alias: str, stored: dict[str, Any], at_backup: dict[str, Any] | None, report: RestoreReport,
+                       echo: Echo) -> None:
+    """Every object the restored database refers to is among the backed-up ones. Those already missing when the
+    backup was made are a note (the restore reproduced the system as it was); any other is a problem."""
+    found = _missing_references(_referenced_names(alias), stored["objects"])
+    known = (at_backup or {}).get("missing_count", 0)
+    if found["missing_count"] > known:
+        listed = set((at_backup or {}).get("missing", ()))
+        example = next((name for name in found["missing"] if name not in listed), found["missing"][0])
+        report.problems.append(_("数据库引用的 %(n)s 个 %(alias)s 存储对象不在备份中（例如 %(example)s）")
+                               % {"n": f"{found['missing_count'] - known:,}", "alias": alias, "example": example})
+    elif found["missing_count"]:
+        report.notes.append(_("数据库引用的 %(n)s 个 %(alias)s 存储对象在备份时就已缺失（见备份清单 references）。")
+                            % {"n": f"{found['missing_count']:,}", "alias": alias})
+    else:
+        echo(f"存储 {alias}：数据库引用的 {found['checked']:,} 个对象都在")
 
 
 def backup_restore(*, source: Path, database_url: str | None = None, force: bool = False, jobs: int = 1,
