@@ -24,6 +24,9 @@ from typing import Any
 from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "deploy"))
+from nginx_site import nginx_binary, nginx_config  # noqa: E402  (deploy/ holds scripts, not a package)
+
 PY = sys.executable
 DURATION = float(os.environ.get("BENCH_SECONDS", "15"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
@@ -33,6 +36,8 @@ RQ_WORKERS = int(os.environ.get("BENCH_RQ_WORKERS", "2"))
 SEED = int(os.environ.get("BENCH_SEED", "2026"))
 BASELINE = "baseline: bare JSON endpoint"
 BASELINE_PATHS = ["/api/v1/ping"]
+# nginx in front of gunicorn in the production-profile benchmarks, as in `make run-prod` (BENCH_NGINX=0: without).
+NGINX = os.environ.get("BENCH_NGINX", "1") != "0"
 REDIS_SERVER = os.environ.get("BENCH_REDIS_SERVER", shutil.which("redis-server") or "/usr/bin/redis-server")
 PG_BIN = Path(os.environ.get("TONGBAN_PG_BIN", "/usr/lib/postgresql/15/bin"))
 # The benchmark cluster: production-like durability (fsync and synchronous commit on unless BENCH_PG_FSYNC=off)
@@ -260,32 +265,64 @@ def served(data: Path, database_url: str = "", workers: str = WORKERS, **extra_e
 
 @dataclass(frozen=True)
 class Profile:
-    """The running production profile: the app's base URL, the Redis URL and the environment of its processes
-    (for ``manage.py`` commands that should enqueue where the workers listen)."""
+    """The running production profile: the app's base URL (nginx's when it is in front), gunicorn's own, the Redis
+    URL and the environment of its processes (for ``manage.py`` commands that should enqueue where the workers
+    listen)."""
 
     base: str
+    direct: str
     redis_url: str
     env: dict[str, str]
+
+    @property
+    def nginx(self) -> bool:
+        return self.base != self.direct
+
+
+@contextmanager
+def nginx(folder: Path, app_base: str) -> Iterator[str]:
+    """nginx (deploy/nginx/tongban.conf, one worker process: this is a 2-CPU machine) on a free loopback port in
+    front of the gunicorn at ``app_base``; yields its base URL."""
+    binary = nginx_binary()
+    if binary is None:
+        raise SystemExit("没有找到 nginx：apt-get install nginx，或用 BENCH_NGINX=0 不经 nginx 压测")
+    port = _free_port()
+    config = nginx_config(folder, listen=f"127.0.0.1:{port}", app_ports=[int(app_base.rsplit(":", 1)[1])],
+                          static_root=folder / "static", log_dir=folder / "log", workers=1)
+    base = f"http://127.0.0.1:{port}"
+    with _process([binary, "-c", str(config), "-g", "daemon off;"], "nginx", cwd=folder) as server:
+        for _ in range(100):
+            if server.poll() is not None:
+                raise SystemExit(f"nginx exited with {server.returncode}: {folder / 'log' / 'nginx-error.log'}")
+            try:
+                if urlopen(f"{base}/readyz", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield base
 
 
 @contextmanager
 def production(data: Path, database_url: str, *, workers: str = PROD_WORKERS, rq_workers: int = RQ_WORKERS,
                **extra_env: str) -> Iterator[Profile]:
-    """The production profile on this machine (as deploy/run_prod.py, without nginx and the object store): a fresh
-    Redis (cache and task queue, TONGBAN_REDIS_URL), tasks through RQ (TONGBAN_TASK_BACKEND=
-    django_tasks_rq.RQBackend) run by ``rq_workers`` × ``manage.py rqworker --job-class django_tasks_rq.Job
-    default`` beside one scheduling ``manage.py run_worker``, and gunicorn with ``workers`` processes, all on
-    ``database_url``; the workers' output goes to worker-N.log beside ``data``."""
+    """The production profile on this machine (as deploy/run_prod.py, without the object store): a fresh Redis
+    (cache and task queue, TONGBAN_REDIS_URL), tasks through RQ (TONGBAN_TASK_BACKEND=django_tasks_rq.RQBackend)
+    run by ``rq_workers`` × ``manage.py rqworker --job-class django_tasks_rq.Job default`` beside one scheduling
+    ``manage.py run_worker``, gunicorn with ``workers`` processes, all on ``database_url``, and nginx in front
+    (unless BENCH_NGINX=0); the workers' output goes to worker-N.log beside ``data``."""
     with ExitStack() as stack:
         redis_url = stack.enter_context(redis(data.parent / "redis"))
-        profile = {"TONGBAN_REDIS_URL": redis_url, "TONGBAN_TASK_BACKEND": "django_tasks_rq.RQBackend", **extra_env}
+        profile = {"TONGBAN_REDIS_URL": redis_url, "TONGBAN_TASK_BACKEND": "django_tasks_rq.RQBackend",
+                   **({"TONGBAN_TRUSTED_PROXIES": "1"} if NGINX else {}), **extra_env}
         env = bench_env(data, database_url, **profile)
         commands = [["rqworker", "--job-class", "django_tasks_rq.Job", "default"]] * rq_workers + [["run_worker"]]
         for number, command in enumerate(commands):
             log = stack.enter_context((data.parent / f"worker-{number}.log").open("wb"))
             stack.enter_context(_process([PY, "manage.py", *command], " ".join(command), cwd=ROOT, env=env,
                                          stdout=log, stderr=subprocess.STDOUT))
-        yield Profile(stack.enter_context(served(data, database_url, workers, **profile)), redis_url, profile)
+        direct = stack.enter_context(served(data, database_url, workers, **profile))
+        base = stack.enter_context(nginx(data.parent / "nginx", direct)) if NGINX else direct
+        yield Profile(base=base, direct=direct, redis_url=redis_url, env=profile)
 
 
 def task_queue(redis_url: str) -> dict[str, int]:

@@ -6,7 +6,9 @@ each scenario's p95 at the smallest and the largest data size found in bench/res
   (harness.PG_SETTINGS), one cluster per data size in var/bench/prod-<BENCH_CASES>/pg; a fresh redis-server on a
   free loopback port (cache and task queue: TONGBAN_REDIS_URL, TONGBAN_TASK_BACKEND=django_tasks_rq.RQBackend);
   BENCH_RQ_WORKERS (2) × ``manage.py rqworker default`` and one scheduling ``manage.py run_worker``; gunicorn with
-  BENCH_WORKERS (4) processes.
+  BENCH_WORKERS (4) processes; nginx in front (deploy/nginx/tongban.conf, one worker process; BENCH_NGINX=0 for
+  gunicorn alone). The load goes through nginx; one extra baseline hits gunicorn directly, so that nginx's own
+  cost shows beside the bare baseline.
 * Data (harness.generated_data): migrate, the Yunnan demo data, ``generate_load_data --users BENCH_USERS --cases
   BENCH_CASES`` (1,000,000 and 5,000,000), built once and reused while its fingerprint holds.
 * Setup, not measured: drafts ready for submission and signed-in window clerks of the busiest department
@@ -70,6 +72,7 @@ DRAFTS = int(os.environ.get("BENCH_DRAFTS", "500"))  # drafts prepared for submi
 DRAIN_SECONDS = 120  # how long to wait for the task queue to empty after the submissions
 
 HEALTH = "baseline: one-query endpoint"
+DIRECT = "baseline: bare JSON endpoint, gunicorn direct (no nginx)"
 HOME = "home page"
 GUIDE = "item guide page"
 SEARCH_PAGE = "search page"
@@ -135,6 +138,7 @@ def _scenarios(setup: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     worked = cases.scenarios(setup["drafts_and_clerks"])
     return {
         BASELINE: ("get", {"paths": BASELINE_PATHS}),
+        DIRECT: ("get", {"paths": BASELINE_PATHS, "via": "gunicorn"}),  # beside BASELINE: what nginx costs
         HEALTH: ("get", {"paths": ["/api/v1/health"]}),
         HOME: ("get", {"paths": ["/"]}),
         GUIDE: ("get", {"paths": [f"/guide/{code}/" for code in setup["guides"]]}),
@@ -175,7 +179,10 @@ def bench() -> int:
             loads: dict[str, float] = {}
             for name, (mode, spec) in _scenarios(setup).items():
                 print(f"  {name} …", flush=True)
-                results[name] = load(profile.base, mode, spec)
+                direct = spec.pop("via", "") == "gunicorn"
+                if direct and not profile.nginx:
+                    continue  # BENCH_NGINX=0: the bare baseline is already gunicorn's own
+                results[name] = load(profile.direct if direct else profile.base, mode, spec)
                 loads[name] = round(os.getloadavg()[0], 2)  # the machine is shared: say how busy it was
             tasks = _drain(profile.redis_url)
     sizes = setup["sizes"]
@@ -186,7 +193,7 @@ def bench() -> int:
            f"(PostgreSQL 15, Redis, RQ x{RQ_WORKERS}; rps counts successful requests only)",
            results, workers=PROD_WORKERS, cases=CASES, users=USERS, sizes=sizes, data=data, git_commit=git_commit(),
            machine={"before": before, "after": machine()}, load_average=loads, postgres=PG_SETTINGS,
-           profile={"gunicorn_workers": PROD_WORKERS, "rq_workers": RQ_WORKERS, "scheduler": 1,
+           profile={"gunicorn_workers": PROD_WORKERS, "rq_workers": RQ_WORKERS, "scheduler": 1, "nginx": profile.nginx,
                     "task_backend": "django_tasks_rq.RQBackend", "cache": "tongban.core.cache.ResilientRedisCache"},
            tasks=tasks, my_cases=[p["cases"] for p in setup["people"]], busy_department=prepared["department"],
            queues=setup["explain"]["counts"], explain=setup["explain"]["plans"],

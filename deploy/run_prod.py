@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from nginx_site import nginx_binary, nginx_config  # deploy/ is on sys.path when this script runs
+
 ROOT = Path(__file__).resolve().parents[1]
 PROD = ROOT / "var" / "prod"
 PY = Path(sys.executable)
@@ -185,27 +187,6 @@ def start_s3(processes: Processes) -> dict[str, str]:
     return settings
 
 
-def nginx_config(static_root: Path) -> Path:
-    site = (ROOT / "deploy" / "nginx" / "tongban.conf").read_text()
-    site = (site.replace("@UPSTREAM_SERVERS@", "\n    ".join(
-        f"server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in APP_PORTS))
-        .replace("@LISTEN@", f"127.0.0.1:{PORT}").replace("@SERVER_NAME@", "127.0.0.1 localhost")
-        .replace("@STATIC_ROOT@", str(static_root)))
-    folder = PROD / "nginx"
-    (folder / "tmp").mkdir(parents=True, exist_ok=True)
-    (folder / "tongban.conf").write_text(site)
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read var/prod/data/static
-    main = (f"{user}worker_processes 2;\npid {folder}/nginx.pid;\nerror_log {PROD}/log/nginx-error.log warn;\n"
-            "events { worker_connections 1024; }\n"
-            "http {\n    include /etc/nginx/mime.types;\n    default_type application/octet-stream;\n"
-            f"    access_log {PROD}/log/nginx-access.log;\n    client_body_temp_path {folder}/tmp/body;\n"
-            f"    proxy_temp_path {folder}/tmp/proxy;\n    fastcgi_temp_path {folder}/tmp/fastcgi;\n"
-            f"    uwsgi_temp_path {folder}/tmp/uwsgi;\n    scgi_temp_path {folder}/tmp/scgi;\n"
-            f"    include {folder}/tongban.conf;\n}}\n")
-    (folder / "nginx.conf").write_text(main)
-    return folder / "nginx.conf"
-
-
 def main() -> None:
     install_missing()
     log_dir = PROD / "log"
@@ -241,8 +222,9 @@ def main() -> None:
                 "--max-requests", "5000", "--max-requests-jitter", "500", "--graceful-timeout", "20",
                 "--access-logfile", "-"], env)
             wait_port(port, f"gunicorn 127.0.0.1:{port}", app, seconds=120)
-        nginx = processes.start("nginx", [shutil.which("nginx", path=_path()) or "/usr/sbin/nginx", "-c",
-                                          str(nginx_config(data_dir / "static")), "-g", "daemon off;"])
+        config = nginx_config(PROD / "nginx", listen=f"127.0.0.1:{PORT}", app_ports=APP_PORTS,
+                              static_root=data_dir / "static", log_dir=PROD / "log")
+        nginx = processes.start("nginx", [nginx_binary() or "/usr/sbin/nginx", "-c", str(config), "-g", "daemon off;"])
         wait_port(PORT, "nginx", nginx)
         say(f"通办（生产配置）：http://127.0.0.1:{PORT}/ — nginx → gunicorn {len(APP_PORTS)}×{WORKERS_PER_NODE} "
             f"进程，RQ 任务进程 {RQ_WORKERS} 个，PostgreSQL :{PG_PORT}，Redis :{REDIS_PORT}；日志 {log_dir}")
