@@ -109,8 +109,9 @@ def agent_scopes_for(*, user: Any, org_id: int) -> frozenset[str]:
 class OrgMembership:
     organization: OrganizationSummary
     role: str
-    #: What the account may do for it now (every scope for the organisation's own account and its legal
-    #: representative; the open authorisation's scopes for an agent) — as :func:`agent_scopes_for` answers.
+    #: What the account may do for it (every scope for the organisation's own account and its legal
+    #: representative; the open authorisation's scopes for an agent): what :func:`agent_scopes_for` answers while
+    #: the organisation is active (callers check ``organization.status``; for any other status it answers none).
     scopes: frozenset[str] = frozenset()
 
 
