@@ -36,10 +36,6 @@ class Rows(Sequence[T], Generic[T]):
     def queryset(self) -> QuerySet[Any]:
         return self._queryset
 
-    @property
-    def limit(self) -> int | None:
-        return self._limit
-
     def count(self, value: object = None) -> int:  # type: ignore[override]
         if self._count is None:
             if self._limit is None:
