@@ -22,7 +22,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from tongban.core.audit import SYSTEM, Target, audit_record
-from tongban.core.backup import BackupError, backup_create, backup_restore, pg_tool
+from tongban.core.backup import BackupError, backup_create, backup_restore, manifest_sign, pg_tool
 from tongban.core.models import AuditEvent
 from tongban.files.storage import sealed_read, sealed_save
 
@@ -56,6 +56,13 @@ def _restore_storages(settings: Any, root: Path) -> Path:
 
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+def _rewrite_manifest(backup: Path, manifest: dict[str, Any], *, sign: bool = True) -> None:
+    """Write an edited manifest; with ``sign``, signed again as only someone holding the site's keys could."""
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    if sign:
+        (backup / "manifest.sig").write_text(manifest_sign((backup / "manifest.json").read_bytes()))
 
 
 _DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -166,11 +173,28 @@ def test_objects_the_database_refers_to_are_recorded_and_checked(source, setting
     manifest_path = root / "backup" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     del manifest["storages"]["files"]["objects"][source["names"][0]]
-    manifest_path.write_text(json.dumps(manifest))
+    _rewrite_manifest(root / "backup", manifest)
     (root / "backup" / "files" / "files" / source["names"][0]).unlink()
     _restore_storages(settings, root / "again")
     report = backup_restore(source=root / "backup", database_url=_sqlite_url(root / "again.sqlite3"))
     assert report.problems == [f"数据库引用的 1 个 files 存储对象不在备份中（例如 {source['names'][0]}）"]
+
+
+@sqlite_only
+def test_a_manifest_changed_without_the_key_is_refused(source, settings):
+    """Damage or tampering that also fixes the SHA-256s in the manifest: the signature no longer matches."""
+    root = source["root"]
+    backup_create(output=root / "backup")
+    manifest = json.loads((root / "backup" / "manifest.json").read_text())
+    manifest["tables"]["core_auditevent"] += 1
+    _rewrite_manifest(root / "backup", manifest, sign=False)
+    restored = _restore_storages(settings, root)
+    with pytest.raises(BackupError, match="备份清单的签名不符：清单被改动过"):
+        backup_restore(source=root / "backup", database_url=_sqlite_url(root / "target.sqlite3"))
+    (root / "backup" / "manifest.sig").unlink()
+    with pytest.raises(CommandError, match=r"缺少清单签名 manifest\.sig"):
+        call_command("restore", "--input", str(root / "backup"), "--database-url", _sqlite_url(root / "t.sqlite3"))
+    assert not (root / "target.sqlite3").exists() and not restored.exists()
 
 
 @sqlite_only
@@ -180,11 +204,11 @@ def test_changed_row_count_fails_the_verification(source, settings):
     manifest_path = root / "backup" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["tables"]["core_auditevent"] += 1
-    manifest_path.write_text(json.dumps(manifest))
+    _rewrite_manifest(root / "backup", manifest)
     _restore_storages(settings, root)
     report = backup_restore(source=root / "backup", database_url=_sqlite_url(root / "target.sqlite3"))
     assert report.problems == ["行数不符：core_auditevent 清单 4 行，恢复后 3"]
-    manifest_path.write_text(json.dumps(manifest))
+    _rewrite_manifest(root / "backup", manifest)
     with pytest.raises(CommandError, match="恢复校验失败：1 处与备份清单不一致"):
         call_command("restore", "--input", str(root / "backup"), "--database-url",
                      _sqlite_url(root / "other.sqlite3"))
@@ -192,7 +216,8 @@ def test_changed_row_count_fails_the_verification(source, settings):
 
 @sqlite_only
 def test_broken_audit_chain_fails_the_verification(source, settings):
-    """Someone with the backup edits an audit record and fixes the manifest's SHA-256: the chain check finds it."""
+    """Someone with the backup and the site's keys edits an audit record, fixes the manifest's SHA-256 and signs it
+    again: the chain check still finds it."""
     root = source["root"]
     backup_create(output=root / "backup")
     dump = root / "backup" / "database.sqlite3"
@@ -201,7 +226,7 @@ def test_broken_audit_chain_fails_the_verification(source, settings):
     manifest_path = root / "backup" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["database"]["sha256"] = hashlib.sha256(dump.read_bytes()).hexdigest()
-    manifest_path.write_text(json.dumps(manifest))
+    _rewrite_manifest(root / "backup", manifest)
     _restore_storages(settings, root)
     report = backup_restore(source=root / "backup", database_url=_sqlite_url(root / "target.sqlite3"))
     assert report.problems == ["审计链：记录 2：content does not match its hash (edited)"]

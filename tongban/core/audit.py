@@ -77,6 +77,13 @@ def _key() -> bytes:
     return hashlib.sha256(b"tongban-audit:" + settings.SECRET_KEY.encode()).digest()
 
 
+def audit_keyed_digest(data: bytes, *, purpose: str) -> str:
+    """HMAC-SHA256 of ``data`` under a key derived from the audit key for ``purpose`` (so that the audit chain's own
+    key signs nothing else): for records that travel with the audit chain, such as a backup's manifest."""
+    key = hmac.new(_key(), b"tongban-keyed-digest:" + purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
 def _canonical(event: AuditEvent) -> bytes:
     occurred = event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
     payload = [

@@ -5,11 +5,12 @@
   object of the ``files`` storage (materials, generated documents, archives — encrypted, as stored) and of the
   ``default`` storage (real-name photos), and ``manifest.json``: when, which database, the applied migration heads
   per app, the row count of every table of the project's models, the audit chain's head and the SHA-256 of the
-  dump and of every stored object. Row counts, migrations and the audit head are read in the dump's own snapshot
+  dump and of every stored object, signed in ``manifest.sig`` (HMAC-SHA256 under a key derived from the audit
+  key). Row counts, migrations and the audit head are read in the dump's own snapshot
   (PostgreSQL: ``pg_export_snapshot()`` handed to ``pg_dump --snapshot``; SQLite: read from the copy), so the
   manifest describes exactly what the dump holds even while the site is busy. The directory is built under a
   hidden ``.<name>.partial-…`` name and renamed at the end: a crashed backup never looks complete.
-* :func:`backup_restore` checks every SHA-256 of the backup first, refuses a target database that has tables
+* :func:`backup_restore` checks the manifest's signature and every SHA-256 of the backup first, refuses a target database that has tables
   (unless ``force``), restores (``pg_restore --no-owner --exit-on-error``), puts the stored objects back and then
   verifies the result against the manifest: row counts, the audit chain end to end
   (:func:`tongban.core.audit.audit_verify`) and its head, and every object read back from the storage.
@@ -21,6 +22,7 @@ TONGBAN_SECRET_KEY) are kept apart, and a restore needs the same ones (docs/oper
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -47,7 +49,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
-from tongban.core.audit import SYSTEM, AuditOutcome, Target, audit_record, audit_verify
+from tongban.core.audit import SYSTEM, AuditOutcome, Target, audit_keyed_digest, audit_record, audit_verify
 from tongban.core.errors import DomainError
 from tongban.core.models import AuditChainHead
 
@@ -58,10 +60,13 @@ __all__ = [
     "backup_create",
     "backup_reference_register",
     "backup_restore",
+    "manifest_sign",
 ]
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"  # HMAC-SHA256 of manifest.json's bytes (audit_keyed_digest, purpose SIGNATURE_PURPOSE)
+SIGNATURE_PURPOSE = "backup-manifest"
 PG_DUMP_FILE = "database.dump"
 SQLITE_FILE = "database.sqlite3"
 FILES_DIR = "files"
@@ -490,6 +495,8 @@ def backup_create(*, output: Path | None = None, echo: Echo = _silent,
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                  encoding="utf-8")
         _fsync(manifest_path)
+        (partial / SIGNATURE).write_text(manifest_sign(manifest_path.read_bytes()) + "\n", encoding="ascii")
+        _fsync(partial / SIGNATURE)
         _owner_only(partial)
         os.rename(partial, path)
         _fsync(path.parent)
@@ -510,12 +517,25 @@ def backup_create(*, output: Path | None = None, echo: Echo = _silent,
 # --- restore -------------------------------------------------------------------------------------------------
 
 
+def manifest_sign(body: bytes) -> str:
+    """The signature of a manifest's bytes: only someone with the site's audit key (or secret key) can make it, so
+    a dump, a stored object or a row count changed together with the manifest's SHA-256s is still refused."""
+    return audit_keyed_digest(body, purpose=SIGNATURE_PURPOSE)
+
+
 def _read_manifest(source: Path) -> dict[str, Any]:
     path = source / MANIFEST
     if not path.is_file():
         raise BackupError(_("%(dir)s 不是完整的备份：缺少 %(file)s。") % {"dir": source, "file": MANIFEST})
+    signature = source / SIGNATURE
+    if not signature.is_file():
+        raise BackupError(_("%(dir)s 不是完整的备份：缺少清单签名 %(file)s。") % {"dir": source, "file": SIGNATURE})
+    body = path.read_bytes()
+    if not hmac.compare_digest(signature.read_text(encoding="ascii", errors="replace").strip(), manifest_sign(body)):
+        raise BackupError(_("备份清单的签名不符：清单被改动过，或本机的 TONGBAN_AUDIT_KEY（未设置时为 TONGBAN_SECRET_KEY）"
+                            "与备份时不同。不能恢复。"))
     try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = json.loads(body.decode("utf-8"))
     except ValueError as exc:
         raise BackupError(_("备份清单无法读取：%(err)s") % {"err": exc}) from None
     if manifest.get("format") != FORMAT:
