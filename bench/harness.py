@@ -252,15 +252,22 @@ def served(data: Path, database_url: str = "", workers: str = WORKERS, **extra_e
     command = [str(Path(PY).parent / "gunicorn"), "tongban.conf.wsgi", "--config", "python:tongban.conf.gunicorn",
                "--bind", f"127.0.0.1:{port}", "--workers", workers, "--log-level", "warning"]
     with _process(command, "gunicorn", cwd=ROOT, env=bench_env(data, database_url, **extra_env)) as server:
-        for _ in range(300):
-            if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {server.returncode}")
-            try:
-                if urlopen(f"{base}/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        _wait_ready(base, server, "gunicorn", seconds=600)  # each process builds its search index first
         yield base
+
+
+def _wait_ready(base: str, server: subprocess.Popen[bytes], name: str, *, seconds: float, more: str = "") -> None:
+    """Until ``base``/readyz answers 200 (at most ``seconds``); SystemExit when ``server`` exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"{name} exited with {server.returncode}{more}")
+        try:
+            if urlopen(f"{base}/readyz", timeout=2).status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{name} did not answer {base}/readyz within {seconds:.0f} s{more}")
 
 
 @dataclass(frozen=True)
@@ -291,14 +298,7 @@ def nginx(folder: Path, app_base: str) -> Iterator[str]:
                           static_root=folder / "static", log_dir=folder / "log", workers=1)
     base = f"http://127.0.0.1:{port}"
     with _process([binary, "-c", str(config), "-g", "daemon off;"], "nginx", cwd=folder) as server:
-        for _ in range(100):
-            if server.poll() is not None:
-                raise SystemExit(f"nginx exited with {server.returncode}: {folder / 'log' / 'nginx-error.log'}")
-            try:
-                if urlopen(f"{base}/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        _wait_ready(base, server, "nginx", seconds=20, more=f": {folder / 'log' / 'nginx-error.log'}")
         yield base
 
 
