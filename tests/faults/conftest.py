@@ -596,6 +596,10 @@ class Load:
         with self._lock:
             return list(self.records)
 
+    def started_after(self, url: str, moment: float) -> int:
+        """How many requests for ``url`` began after ``moment`` (time.monotonic) and have answered."""
+        return sum(1 for record in self.snapshot() if record.url == url and record.started > moment)
+
     def streak(self, url: str) -> int:
         """How many answers in a row, the latest last, were 200 for ``url``."""
         count = 0
